@@ -1,0 +1,21 @@
+//! A sans-IO SMTP and LMTP client protocol engine.
+//!
+//! (Crate docs with the driving loop arrive with the session engine.)
+#![cfg_attr(not(feature = "std"), no_std)]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+pub mod address;
+pub mod capabilities;
+pub mod command;
+pub mod data;
+pub mod reply;
+pub mod xtext;
+
+pub use address::{AddressError, Domain, ForwardPath, Host, Mailbox, ReversePath};
+pub use capabilities::{Capabilities, Limits};
+pub use command::{Command, CommandError, MailParams, RcptParams, Verb};
+pub use data::{BdatEncoder, DataEncoder, DataError, LineEndings};
+pub use reply::{EnhancedCode, Reply, ReplyError, ReplyLimits, ReplyParser};

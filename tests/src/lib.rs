@@ -1,0 +1,6 @@
+//! Shared pieces of the workspace-level tests: the transcript runner, the
+//! delivery-case runner, and the fuzz target bodies that `cargo test` replays.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod fuzz_bodies;
