@@ -12,6 +12,9 @@ pub mod capabilities;
 pub mod command;
 pub mod data;
 pub mod reply;
+pub mod sasl;
+pub mod tls;
+pub mod tlsrpt;
 pub mod xtext;
 
 pub use address::{AddressError, Domain, ForwardPath, Host, Mailbox, ReversePath};
@@ -19,3 +22,4 @@ pub use capabilities::{Capabilities, Limits};
 pub use command::{Command, CommandError, MailParams, RcptParams, Verb};
 pub use data::{BdatEncoder, DataEncoder, DataError, LineEndings};
 pub use reply::{EnhancedCode, Reply, ReplyError, ReplyLimits, ReplyParser};
+pub use tls::{ChannelBinding, ChannelBindingKind, TlsFailure, TlsFailureKind, TlsInfo};

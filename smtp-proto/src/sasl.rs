@@ -1,0 +1,57 @@
+//! SASL for SMTP AUTH — RFC 4954 (AUTH), RFC 4422 (SASL), RFC 4616 (PLAIN), LOGIN
+//! (draft-murchison-sasl-login), RFC 7628 (OAUTHBEARER), XOAUTH2 (Google), RFC 4422
+//! Appendix A (EXTERNAL), RFC 2195 (CRAM-MD5), RFC 5802 / RFC 7677 (SCRAM).
+//!
+//! SKELETON: the `Mechanism` trait is the contract the session engine codes against.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::tls::TlsInfo;
+
+/// Why a SASL exchange failed on the client side.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SaslError {
+    /// The server sent a challenge the mechanism cannot take (malformed, or one too many).
+    #[error("unexpected or malformed SASL challenge: {0}")]
+    BadChallenge(String),
+    /// The server's proof did not verify (SCRAM `v=`), or it reported an error (`e=`).
+    #[error("server authentication failed: {0}")]
+    ServerAuth(String),
+    /// The mechanism cannot run here (e.g. `-PLUS` without channel binding data).
+    #[error("mechanism unavailable: {0}")]
+    Unavailable(String),
+    /// The server asked for more iterations than the configured cap (DESIGN rule 11).
+    #[error("SCRAM iteration count {got} above the cap of {cap}")]
+    IterationCap {
+        /// Requested by the server.
+        got: u32,
+        /// The cap.
+        cap: u32,
+    },
+}
+
+/// A client-side SASL mechanism. The session engine base64-decodes each 334 challenge
+/// before `step` and base64-encodes what `step` returns (RFC 4954 §4).
+pub trait Mechanism: core::fmt::Debug {
+    /// The mechanism name as registered, upper case (`PLAIN`, `SCRAM-SHA-256-PLUS`).
+    fn name(&self) -> &str;
+    /// True when the mechanism sends reusable secrets readable on the wire (PLAIN,
+    /// LOGIN, XOAUTH2, OAUTHBEARER): the engine refuses it without TLS unless allowed.
+    fn sends_plaintext_secret(&self) -> bool;
+    /// The initial response, computed with the TLS facts (channel binding) if any;
+    /// `None` when the mechanism starts without one (LOGIN).
+    fn initial_response(&mut self, tls: Option<&TlsInfo>) -> Result<Option<Vec<u8>>, SaslError>;
+    /// Answers one decoded challenge. An `Err` makes the engine cancel with `*`
+    /// unless [`Mechanism::error_response`] gives another answer.
+    fn step(&mut self, challenge: &[u8]) -> Result<Vec<u8>, SaslError>;
+    /// What to send instead of `*` after a failed step: XOAUTH2 answers an error
+    /// challenge with an empty line, OAUTHBEARER with `%x01` (RFC 7628 §3.2.3).
+    fn error_response(&self) -> Option<Vec<u8>> {
+        None
+    }
+    /// True when the client side has finished (e.g. SCRAM verified the server
+    /// signature); a 235 before that is an authentication error.
+    fn is_complete(&self) -> bool;
+}
