@@ -4,3 +4,4 @@
 #![warn(missing_docs)]
 
 pub mod fuzz_bodies;
+pub mod transcript;

@@ -1,0 +1,110 @@
+//! What the engine tells its driver (DESIGN decision 5): owned, `#[non_exhaustive]`
+//! events that cross FFI and `.await` points.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use crate::capabilities::Capabilities;
+use crate::command::Verb;
+use crate::error::Error;
+use crate::reply::Reply;
+
+/// Something the driver should know or act on. Drain with `Client::poll_event`
+/// after every input.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// The server's 220 arrived (once per session). `domain` is its first word.
+    Greeting {
+        /// The name the server gave (RFC 5321 §4.3.1).
+        domain: String,
+        /// The whole greeting.
+        reply: Reply,
+    },
+    /// EHLO/LHLO was answered (after TLS, again: only the newest counts, RFC 3207
+    /// §4.2). After a HELO fallback, empty capabilities.
+    Capabilities(Capabilities),
+    /// Switch the connection to TLS *now*: nothing more is written in plaintext until
+    /// `tls_established` or `tls_failed`. Emitted after STARTTLS's 220, and at once
+    /// for implicit TLS.
+    StartTls,
+    /// AUTH succeeded with this mechanism.
+    Authenticated {
+        /// The mechanism name.
+        mechanism: String,
+    },
+    /// The session can take a request (`send`, `reset`, `noop`, `quit`). Emitted when
+    /// the session opens and after each request ends.
+    Ready,
+    /// A recipient was accepted (RCPT 2yz). Index into `Envelope::recipients`.
+    RecipientAccepted {
+        /// Recipient index.
+        index: usize,
+        /// The server's reply.
+        reply: Reply,
+    },
+    /// A recipient was refused, or not tried (deferred by limits: transient).
+    RecipientRejected {
+        /// Recipient index.
+        index: usize,
+        /// Why.
+        error: Error,
+    },
+    /// The engine wants the message body: call `body()` while `body_capacity()` > 0,
+    /// then `end_body()`. After the 354 to DATA, or at once with CHUNKING.
+    BodyWanted,
+    /// The message was accepted for every accepted recipient (SMTP). Ends a `send`.
+    Delivered {
+        /// The final reply.
+        reply: Reply,
+    },
+    /// LMTP: one result per accepted recipient, after the data (RFC 2033 §4.2). Ends
+    /// a `send`; recipients refused at RCPT are not listed again.
+    DeliveredPerRecipient {
+        /// `(recipient index, reply or error)`, in envelope order.
+        results: Vec<(usize, Result<Reply, Error>)>,
+    },
+    /// The transaction failed as a whole. Ends a `send`.
+    TransactionFailed {
+        /// Why.
+        error: Error,
+    },
+    /// A `reset`, `noop` or `vrfy` request was answered 2yz.
+    CommandDone {
+        /// Which request.
+        verb: Verb,
+        /// The reply.
+        reply: Reply,
+    },
+    /// A `reset`, `noop` or `vrfy` request failed.
+    CommandFailed {
+        /// Which request.
+        verb: Verb,
+        /// Why.
+        error: Error,
+    },
+    /// The session is over (once). `None` after an orderly QUIT; otherwise why. Any
+    /// output still queued (a best-effort QUIT) may be written before closing.
+    Closed {
+        /// Why the session ended, unless it ended by QUIT.
+        error: Option<Error>,
+    },
+    /// A line written or read, for logs (only with `Config::trace`). Secrets never
+    /// reach it (AUTH payloads are `<redacted>`).
+    Trace(Trace),
+}
+
+/// One traced exchange.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Trace {
+    /// A command line as written (no CRLF), redacted where secret.
+    Command(String),
+    /// A reply as read.
+    Reply(Reply),
+    /// Message data queued, summarised by size.
+    Data {
+        /// Bytes of encoded data.
+        bytes: u64,
+    },
+}

@@ -1,0 +1,407 @@
+//! Mail transactions — RFC 5321 §3.3 (MAIL, RCPT, DATA), §4.5.3.1.10 (552 to RCPT
+//! is 452), RFC 2920 §3.1 (pipelined flights; the lone `.` after an unwanted 354),
+//! RFC 1870 (SIZE), RFC 6152 (8BITMIME), RFC 6531 (SMTPUTF8), RFC 8689 (REQUIRETLS),
+//! RFC 9422 (RCPTMAX), RFC 2033 §4.2 (LMTP replies per recipient); DESIGN behaviour
+//! choices 7, 8, 12, 13 and 17.
+
+use alloc::format;
+use alloc::vec::Vec;
+
+use super::body::BodyState;
+use super::expect::Purpose;
+use super::{Client, Envelope, Event, State};
+use crate::capabilities::Capabilities;
+use crate::command::{BodyType, Command, MailParams, RcptParams, Verb};
+use crate::error::{Error, ErrorKind, UsageError};
+use crate::reply::Reply;
+use crate::time::Instant;
+
+/// One transaction in progress.
+#[derive(Debug)]
+pub(super) struct Transaction {
+    pub(super) recipients: usize,
+    pub(super) rcpt_cmds: Vec<Command>,
+    pub(super) pipelined: bool,
+    pub(super) chunking: bool,
+    pub(super) binary: bool,
+    /// RCPT commands written so far.
+    pub(super) rcpt_sent: usize,
+    /// RCPT replies handled so far.
+    pub(super) rcpt_replied: usize,
+    /// Indexes of accepted recipients, in order.
+    pub(super) accepted: Vec<usize>,
+    /// Every refusal so far was permanent.
+    pub(super) all_permanent: bool,
+    pub(super) last_rcpt_error: Option<Error>,
+    /// A 452/552 stopped further RCPTs (DESIGN rule 8).
+    pub(super) stop_rcpts: bool,
+    /// Pipelined, every recipient refused: fail once DATA is answered (rule 7).
+    pub(super) all_rejected: Option<Error>,
+    /// The body being taken, while the engine wants it.
+    pub(super) body: Option<BodyState>,
+    /// LMTP results gathered so far.
+    pub(super) lmtp_results: Vec<(usize, Result<Reply, Error>)>,
+    /// The ending event has been emitted; later replies are only consumed.
+    pub(super) ended: bool,
+}
+
+impl Client {
+    /// Starts a transaction. Validates first: a bad envelope, or a parameter whose
+    /// extension the server did not advertise, is a [`UsageError`] and changes nothing.
+    /// Refusals the engine can tell before MAIL (SIZE, 8BITMIME, SMTPUTF8, REQUIRETLS)
+    /// end the transaction at once with [`Event::TransactionFailed`]. Otherwise MAIL,
+    /// RCPTs and DATA follow (in one flight with PIPELINING), with per-recipient events,
+    /// [`Event::BodyWanted`], and one ending event.
+    pub fn send(&mut self, now: Instant, envelope: Envelope) -> Result<(), UsageError> {
+        self.require_ready()?;
+        if envelope.recipients.is_empty() {
+            return Err(UsageError::NoRecipients);
+        }
+        if self.state == State::Closed {
+            self.emit(Event::TransactionFailed { error: Self::closed_error(Verb::Mail) });
+            return Ok(());
+        }
+        let caps = self.caps.clone().unwrap_or_default();
+        check_advertised(&envelope, &caps)?;
+        let chunking = self.config.chunking && caps.chunking;
+        let mail = Command::Mail { from: envelope.from.clone(), params: mail_params(&envelope, &caps) };
+        mail.validate()?;
+        let rcpt_cmds = rcpt_commands(&envelope)?;
+        if let Some(error) = self.local_refusal(&envelope, &caps, chunking) {
+            self.emit(Event::TransactionFailed { error });
+            self.emit(Event::Ready);
+            return Ok(());
+        }
+        // RFC 9422: never more RCPTs than RCPTMAX; the rest are deferred.
+        let cap = caps.limits.as_ref().and_then(|l| l.rcptmax).map_or(usize::MAX, |m| m as usize);
+        let recipients = envelope.recipients.len();
+        let pipelined = self.config.pipelining && caps.pipelining;
+        self.tx = Some(Transaction {
+            recipients,
+            rcpt_cmds: rcpt_cmds.into_iter().take(cap.max(1)).collect(),
+            pipelined,
+            chunking,
+            binary: envelope.body == BodyType::BinaryMime,
+            rcpt_sent: 0,
+            rcpt_replied: 0,
+            accepted: Vec::new(),
+            all_permanent: true,
+            last_rcpt_error: None,
+            stop_rcpts: false,
+            all_rejected: None,
+            body: None,
+            lmtp_results: Vec::new(),
+            ended: false,
+        });
+        self.state = State::Busy;
+        self.write_flight(now, &mail);
+        self.after_input(now);
+        Ok(())
+    }
+
+    /// Lazy RSET, MAIL, and with PIPELINING every RCPT and DATA (or the body at once
+    /// with CHUNKING).
+    fn write_flight(&mut self, now: Instant, mail: &Command) {
+        if self.need_rset {
+            let t = self.config.timeouts.rset;
+            self.write_command(now, &Command::Rset, Purpose::Rset { lazy: true }, t);
+        }
+        self.need_rset = true; // cleared when the transaction completes
+        let t = self.config.timeouts.mail;
+        self.write_command(now, mail, Purpose::Mail, t);
+        let Some(tx) = self.tx.as_ref() else { return };
+        if !tx.pipelined {
+            return;
+        }
+        while self.next_rcpt(now) {}
+        let chunking = self.tx.as_ref().is_some_and(|t| t.chunking);
+        if chunking {
+            self.open_body();
+        } else {
+            let t = self.config.timeouts.data_init;
+            self.write_command(now, &Command::Data, Purpose::Data, t);
+        }
+    }
+
+    /// Writes the next RCPT if one is due; false when none is.
+    fn next_rcpt(&mut self, now: Instant) -> bool {
+        let Some(tx) = self.tx.as_mut() else { return false };
+        if tx.stop_rcpts || tx.rcpt_sent >= tx.rcpt_cmds.len() {
+            return false;
+        }
+        let i = tx.rcpt_sent;
+        tx.rcpt_sent += 1;
+        let cmd = tx.rcpt_cmds[i].clone();
+        let t = self.config.timeouts.rcpt;
+        self.write_command(now, &cmd, Purpose::Rcpt(i), t);
+        true
+    }
+
+    /// What the engine can refuse before MAIL, in mox's order.
+    fn local_refusal(&self, env: &Envelope, caps: &Capabilities, chunking: bool) -> Option<Error> {
+        let refuse = |kind, permanent, detail: &str| Some(Error::new(kind, permanent, None, detail));
+        match env.body {
+            // Transient, as mox: a front end may hide the real server's 8BITMIME.
+            BodyType::EightBitMime if !caps.eight_bit_mime => {
+                return refuse(ErrorKind::EightBitMime, false, "message needs 8BITMIME; server does not offer it")
+            }
+            BodyType::BinaryMime if !(chunking && caps.binarymime) => {
+                return refuse(ErrorKind::BinaryMime, false, "message needs BINARYMIME with CHUNKING; server does not offer both")
+            }
+            _ => {}
+        }
+        if env.needs_smtputf8() && !caps.smtputf8 {
+            return refuse(ErrorKind::SmtpUtf8, false, "message needs SMTPUTF8; server does not offer it");
+        }
+        if env.requiretls && !(caps.requiretls && self.tls.is_some()) {
+            return refuse(ErrorKind::RequireTls, false, "REQUIRETLS needs TLS and the server's REQUIRETLS");
+        }
+        // RFC 1870 §6 / DESIGN rule 12: larger than a known limit fails permanent.
+        if let (Some(size), Some(max)) = (env.size, caps.max_size) {
+            if size > max {
+                return refuse(ErrorKind::Size, true, &format!("message of {size} octets exceeds the server's limit of {max}"));
+            }
+        }
+        None
+    }
+
+    pub(super) fn on_mail(&mut self, now: Instant, reply: Reply) {
+        let Some(tx) = self.tx.as_ref() else { return };
+        if tx.ended {
+            return self.maybe_tx_done();
+        }
+        if reply.is_positive() {
+            if !tx.pipelined {
+                self.next_rcpt(now);
+            }
+            return;
+        }
+        // Pipelined: the RCPT and DATA replies still come and are only consumed.
+        self.fail_tx(Error::status(Verb::Mail, reply, "MAIL FROM refused"));
+    }
+
+    pub(super) fn on_rcpt(&mut self, now: Instant, index: usize, reply: Reply) {
+        let Some(tx) = self.tx.as_mut() else { return };
+        tx.rcpt_replied += 1;
+        if tx.ended {
+            return self.maybe_tx_done();
+        }
+        if reply.is_positive() {
+            tx.accepted.push(index);
+            self.emit(Event::RecipientAccepted { index, reply });
+        } else {
+            let code = reply.code;
+            let mut error = Error::status(Verb::Rcpt, reply, "recipient refused");
+            // RFC 5321 §4.5.3.1.10: 552 to RCPT means "too many recipients", like 452.
+            if code == 552 {
+                error.permanent = false;
+            }
+            if code == 452 || code == 552 {
+                tx.stop_rcpts = true;
+            }
+            tx.all_permanent &= error.permanent;
+            tx.last_rcpt_error = Some(error.clone());
+            self.emit(Event::RecipientRejected { index, error });
+        }
+        let pipelined = self.tx.as_ref().is_some_and(|t| t.pipelined);
+        let more = !pipelined && self.next_rcpt(now);
+        let answered = self.tx.as_ref().is_some_and(|t| t.rcpt_replied == t.rcpt_sent);
+        if !more && answered {
+            self.rcpts_done(now);
+        }
+    }
+
+    /// Every RCPT is answered: report deferred recipients, then DATA, the body, or
+    /// the failure.
+    fn rcpts_done(&mut self, now: Instant) {
+        let Some(tx) = self.tx.as_mut() else { return };
+        let (sent, total, stopped) = (tx.rcpt_sent, tx.recipients, tx.stop_rcpts);
+        for index in sent..total {
+            let detail = if stopped {
+                "not tried: the server's recipient limit was reached; retry in a new transaction"
+            } else {
+                "not tried: above the server's LIMITS RCPTMAX; retry in a new transaction"
+            };
+            let error = Error::new(ErrorKind::Limits, false, Some(Verb::Rcpt), detail);
+            self.emit(Event::RecipientRejected { index, error });
+        }
+        let Some(tx) = self.tx.as_mut() else { return };
+        if tx.accepted.is_empty() {
+            let error = all_rejected_error(tx, sent < total);
+            // Rule 7: a pipelined DATA is still to be answered; fail after it.
+            if tx.pipelined && !tx.chunking {
+                tx.all_rejected = Some(error);
+            } else {
+                self.fail_tx(error);
+            }
+            return;
+        }
+        if !tx.pipelined {
+            if tx.chunking {
+                self.open_body();
+            } else {
+                let t = self.config.timeouts.data_init;
+                self.write_command(now, &Command::Data, Purpose::Data, t);
+            }
+        }
+    }
+
+    pub(super) fn on_data(&mut self, now: Instant, reply: Reply) {
+        let Some(tx) = self.tx.as_mut() else { return };
+        if tx.ended || tx.all_rejected.is_some() {
+            if reply.code == 354 {
+                // RFC 2920 §3.1: close the data phase nobody needs with a lone ".".
+                self.queue_bytes_start(now);
+                self.out.push_raw(b".\r\n");
+                let t = self.config.timeouts.data_term;
+                self.expects.push(Purpose::DataEndDiscard, Verb::DataEnd, t, self.out.queued());
+            }
+            match self.tx.as_mut().and_then(|t| t.all_rejected.take()) {
+                Some(error) => self.fail_tx(error),
+                None => self.maybe_tx_done(),
+            }
+            return;
+        }
+        if reply.code == 354 {
+            self.open_body();
+        } else {
+            self.fail_tx(Error::status(Verb::Data, reply, "DATA refused"));
+        }
+    }
+
+    pub(super) fn on_data_end(&mut self, _now: Instant, reply: Reply) {
+        if self.tx.as_ref().is_none_or(|t| t.ended) {
+            return self.maybe_tx_done();
+        }
+        if reply.is_positive() {
+            self.complete_tx(Event::Delivered { reply });
+        } else {
+            self.fail_tx(Error::status(Verb::DataEnd, reply, "message refused"));
+        }
+    }
+
+    pub(super) fn on_data_end_discard(&mut self, _now: Instant) {
+        self.maybe_tx_done();
+    }
+
+    /// LMTP (RFC 2033 §4.2): the `nth` reply after the data belongs to the `nth`
+    /// accepted recipient.
+    pub(super) fn on_lmtp_result(&mut self, now: Instant, nth: usize, verb: Verb, reply: Reply) {
+        let Some(tx) = self.tx.as_mut() else { return };
+        if tx.ended {
+            return self.maybe_tx_done();
+        }
+        let Some(&index) = tx.accepted.get(nth) else {
+            // No recipient was accepted: the one reply answers the data as a whole.
+            return self.fail_tx(Error::status(verb, reply, "message refused"));
+        };
+        let result = if reply.is_positive() {
+            Ok(reply)
+        } else {
+            Err(Error::status(verb, reply, "message refused for this recipient"))
+        };
+        tx.lmtp_results.push((index, result));
+        if nth + 1 < tx.accepted.len() {
+            let t = self.config.timeouts.data_term;
+            self.expects.push_front(Purpose::LmtpResult(nth + 1), verb, t, now);
+            return;
+        }
+        let results = core::mem::take(&mut tx.lmtp_results);
+        self.complete_tx(Event::DeliveredPerRecipient { results });
+    }
+
+    /// The transaction completed at the server (its state is reset): no RSET needed.
+    fn complete_tx(&mut self, event: Event) {
+        self.need_rset = false;
+        if let Some(tx) = self.tx.as_mut() {
+            tx.ended = true;
+            tx.body = None;
+        }
+        self.emit(event);
+        self.maybe_tx_done();
+    }
+
+    /// Ends the transaction with `error`; replies still in flight are only consumed.
+    pub(super) fn fail_tx(&mut self, error: Error) {
+        if let Some(tx) = self.tx.as_mut() {
+            if !tx.ended {
+                tx.ended = true;
+                tx.body = None;
+                self.emit(Event::TransactionFailed { error });
+            }
+        }
+        self.maybe_tx_done();
+    }
+
+    /// Once the transaction has ended and nothing of it is in flight, the session is ready.
+    pub(super) fn maybe_tx_done(&mut self) {
+        if self.tx.as_ref().is_some_and(|t| t.ended) && self.expects.is_empty() {
+            self.tx = None;
+            self.become_ready();
+        }
+    }
+}
+
+/// Parameters the caller asked for whose extension is not advertised are usage errors.
+fn check_advertised(env: &Envelope, caps: &Capabilities) -> Result<(), UsageError> {
+    if env.uses_dsn() && !caps.dsn {
+        return Err(UsageError::NotAdvertised("DSN"));
+    }
+    if env.mt_priority.is_some() && !caps.mt_priority {
+        return Err(UsageError::NotAdvertised("MT-PRIORITY"));
+    }
+    if env.deliver_by.is_some() && !caps.deliverby {
+        return Err(UsageError::NotAdvertised("DELIVERBY"));
+    }
+    if env.future_release.is_some() && !caps.futurerelease {
+        return Err(UsageError::NotAdvertised("FUTURERELEASE"));
+    }
+    Ok(())
+}
+
+/// MAIL parameters per DESIGN rule 13: SIZE whenever advertised and known; BODY
+/// whenever 8BITMIME is advertised (or BINARYMIME is used).
+fn mail_params(env: &Envelope, caps: &Capabilities) -> MailParams {
+    let body = match env.body {
+        BodyType::SevenBit => caps.eight_bit_mime.then_some(BodyType::SevenBit),
+        other => Some(other),
+    };
+    MailParams {
+        size: if caps.size_advertised { env.size } else { None },
+        body,
+        smtputf8: env.needs_smtputf8(),
+        requiretls: env.requiretls,
+        ret: env.ret,
+        envid: env.envid.clone(),
+        mt_priority: env.mt_priority,
+        deliver_by: env.deliver_by,
+        future_release: env.future_release.clone(),
+        extra: env.extra.clone(),
+    }
+}
+
+fn rcpt_commands(env: &Envelope) -> Result<Vec<Command>, UsageError> {
+    let mut cmds = Vec::with_capacity(env.recipients.len());
+    for r in &env.recipients {
+        let params = RcptParams { notify: r.notify, orcpt: r.orcpt.clone(), extra: r.extra.clone() };
+        let cmd = Command::Rcpt { to: r.path.clone(), params };
+        cmd.validate()?;
+        cmds.push(cmd);
+    }
+    Ok(cmds)
+}
+
+/// DESIGN rule 7: with one recipient the RCPT reply itself; otherwise a status error
+/// that is permanent only when every refusal was.
+fn all_rejected_error(tx: &Transaction, some_deferred: bool) -> Error {
+    let last = tx.last_rcpt_error.clone();
+    if tx.recipients == 1 {
+        if let Some(e) = last {
+            return e;
+        }
+    }
+    let mut error = last.unwrap_or_else(|| Error::new(ErrorKind::Limits, false, Some(Verb::Rcpt), ""));
+    error.permanent = tx.all_permanent && !some_deferred && error.reply.is_some();
+    error.detail = format!("all {} recipients were refused or deferred", tx.recipients);
+    error
+}
