@@ -1,6 +1,118 @@
 //! A sans-IO SMTP and LMTP client protocol engine.
 //!
-//! (Crate docs with the driving loop arrive with the session engine.)
+//! One [`Client`] is one session. It never touches a socket, a TLS library, a
+//! resolver or a clock: the driver hands it the bytes the server sent
+//! ([`Client::receive`]), facts ([`Client::tls_established`], [`Client::handle_timeout`])
+//! and requests ([`Client::send`], [`Client::body`], [`Client::quit`]), and takes back
+//! bytes to write ([`Client::transmit`]), [`Event`]s, and the next deadline
+//! ([`Client::poll_timeout`]). The same engine serves blocking and async drivers,
+//! fuzzers, FFI bindings and transcript tests that replay a whole session byte for byte.
+//!
+//! # A complete driving loop
+//!
+//! A blocking driver over a `TcpStream`, plaintext, one message. Time is a monotonic
+//! [`Instant`] the caller makes from its own clock.
+//!
+//! ```no_run
+//! use std::io::{Read, Write};
+//! use std::net::TcpStream;
+//! use std::time::{Duration, Instant as StdInstant};
+//!
+//! use bytes::Bytes;
+//! use smtp_proto::{Client, Config, Envelope, Event, ForwardPath, Host, Instant, Recipient, ReversePath};
+//!
+//! fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let epoch = StdInstant::now();
+//!     let now = || Instant::from_nanos(epoch.elapsed().as_nanos() as u64);
+//!     let mut stream = TcpStream::connect("127.0.0.1:25")?;
+//!     let mut client = Client::new(now(), Config::new(Host::parse("client.example")?));
+//!
+//!     let mut message = Some(Envelope::new(
+//!         ReversePath::parse("a@example.org")?,
+//!         vec![Recipient::new(ForwardPath::parse("b@example.net")?)],
+//!     ));
+//!     let mut body = Bytes::from_static(b"Subject: hi\r\n\r\nhello\r\n");
+//!     let mut buf = [0u8; 4096];
+//!     loop {
+//!         // 1. Write everything the engine has queued.
+//!         while !client.transmit().is_empty() {
+//!             let n = stream.write(client.transmit().chunk())?;
+//!             client.transmitted(now(), n);
+//!         }
+//!         // 2. Drain events.
+//!         while let Some(event) = client.poll_event() {
+//!             match event {
+//!                 Event::Ready => match message.take() {
+//!                     Some(env) => client.send(now(), env)?,
+//!                     None => client.quit(now())?,
+//!                 },
+//!                 Event::RecipientRejected { index, error } => eprintln!("rcpt {index}: {error}"),
+//!                 Event::Delivered { reply } => println!("delivered: {}", reply.text()),
+//!                 Event::TransactionFailed { error } => eprintln!("failed: {error}"),
+//!                 Event::Closed { error } => {
+//!                     // Flush a best-effort QUIT, then we are done.
+//!                     let _ = stream.write_all(&client.transmit().to_vec());
+//!                     return match error { None => Ok(()), Some(e) => Err(e.into()) };
+//!                 }
+//!                 _ => {}
+//!             }
+//!         }
+//!         // 3. Hand over the body while the engine wants it.
+//!         while !body.is_empty() && client.body_capacity() > 0 {
+//!             let taken = client.body(now(), body.clone())?;
+//!             let _ = body.split_to(taken);
+//!             if body.is_empty() {
+//!                 client.end_body(now())?;
+//!             }
+//!         }
+//!         if !client.transmit().is_empty() {
+//!             continue;
+//!         }
+//!         // 4. Read, within the engine's deadline.
+//!         let wait = client.poll_timeout().map(|t| {
+//!             Duration::from_nanos(t.as_nanos().saturating_sub(now().as_nanos())).max(Duration::from_millis(1))
+//!         });
+//!         stream.set_read_timeout(wait)?;
+//!         match stream.read(&mut buf) {
+//!             Ok(0) => client.receive_eof(now()),
+//!             Ok(n) => client.receive(now(), &buf[..n]),
+//!             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut => {
+//!                 client.handle_timeout(now())
+//!             }
+//!             Err(e) => return Err(e.into()),
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! # The call-order contract
+//!
+//! After **any** input or request: write what [`Client::transmit`] shows and report
+//! it with [`Client::transmitted`]; take every [`Client::poll_event`]; re-arm the
+//! timer from [`Client::poll_timeout`]. The engine stays correct if a caller does
+//! these in another order, or later: nothing is lost, only delayed. Requests
+//! ([`Client::send`], [`Client::reset`], [`Client::noop`], [`Client::quit`]) are taken
+//! only after [`Event::Ready`]; otherwise they return [`UsageError::NotReady`] and
+//! change nothing. A driver should keep reading while it writes during a pipelined
+//! flight, so a server that stops reading cannot deadlock it.
+//!
+//! # STARTTLS
+//!
+//! With [`TlsMode::Opportunistic`] or [`TlsMode::RequiredStartTls`] the engine sends
+//! STARTTLS and, on the server's 220, emits [`Event::StartTls`]: write what is queued
+//! (nothing plaintext follows), run the TLS handshake on the same stream, then call
+//! [`Client::tls_established`] (or [`Client::tls_failed`]) and keep driving over the
+//! TLS stream. Any byte the server sends after the 220 and before the handshake is a
+//! response-injection attack and ends the session ([`ErrorKind::Injection`]). After
+//! TLS every capability is forgotten and EHLO is sent again (RFC 3207 §4.2). With
+//! [`TlsMode::Immediate`] the first event is [`Event::StartTls`], before the greeting.
+//!
+//! # Errors
+//!
+//! A [`UsageError`] is returned at once when the caller misuses the API; nothing has
+//! changed. A session [`Error`] arrives in an event and says whose fault it is: its
+//! [`ErrorKind`], whether it is permanent, the reply code and enhanced code, the
+//! command the failing reply answered, and the server's whole text.
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

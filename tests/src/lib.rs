@@ -4,4 +4,5 @@
 #![warn(missing_docs)]
 
 pub mod fuzz_bodies;
+pub mod session_ops;
 pub mod transcript;

@@ -282,6 +282,17 @@ impl Client {
         self.tls.as_ref()
     }
 
+    /// Bytes held for a reply not yet complete: bounded by the reply limits
+    /// (one partial line plus the finished lines of one multi-line reply).
+    pub fn buffered_input(&self) -> usize {
+        self.parser.buffered()
+    }
+
+    /// Bytes waiting to be written.
+    pub fn buffered_output(&self) -> usize {
+        self.out.len()
+    }
+
     /// True when a request may start now.
     pub fn is_ready(&self) -> bool {
         self.state == State::Ready
@@ -341,17 +352,23 @@ impl Client {
     /// Dispatches one complete reply to the phase that asked for it.
     fn on_reply(&mut self, now: Instant, reply: Reply) {
         self.trace_reply(&reply);
+        // DESIGN rule 9: 421 at any point — even unasked — closes the session,
+        // transient for everything in flight.
+        let front = self.expects.front().map(|e| (e.purpose, e.verb));
+        if reply.code == 421 && front.is_none_or(|(p, _)| p != Purpose::Quit) {
+            let verb = front.map_or(Verb::Greeting, |(_, v)| v);
+            let mut err = Error::status(verb, reply, "service not available, closing");
+            if front.is_none() {
+                err.command = None;
+            }
+            self.fail_session(now, err, Ending::Silent);
+            return;
+        }
         let Some(exp) = self.expects.pop() else {
             let err = Error::new(ErrorKind::Protocol, false, None, "a reply nobody asked for").with_reply(reply);
             self.fail_session(now, err, Ending::Botched);
             return;
         };
-        // DESIGN rule 9: 421 at any point closes the session, transient for all in flight.
-        if reply.code == 421 && exp.purpose != Purpose::Quit {
-            let err = Error::status(exp.verb, reply, "service not available, closing");
-            self.fail_session(now, err, Ending::Silent);
-            return;
-        }
         match exp.purpose {
             Purpose::Greeting => self.on_greeting(now, reply),
             Purpose::Hello => self.on_hello(now, reply),

@@ -77,6 +77,10 @@ impl Client {
         if reply.is_positive() {
             self.need_rset = false;
         }
+        if lazy && reply.is_positive() && self.tx.as_ref().is_some_and(|t| !t.pipelined) {
+            self.write_mail_flight(now);
+            return;
+        }
         if !lazy {
             self.on_simple(now, Verb::Rset, reply);
             return;

@@ -19,6 +19,7 @@ use crate::time::Instant;
 /// One transaction in progress.
 #[derive(Debug)]
 pub(super) struct Transaction {
+    pub(super) mail_cmd: Command,
     pub(super) recipients: usize,
     pub(super) rcpt_cmds: Vec<Command>,
     pub(super) pipelined: bool,
@@ -77,6 +78,7 @@ impl Client {
         let recipients = envelope.recipients.len();
         let pipelined = self.config.pipelining && caps.pipelining;
         self.tx = Some(Transaction {
+            mail_cmd: mail,
             recipients,
             rcpt_cmds: rcpt_cmds.into_iter().take(cap.max(1)).collect(),
             pipelined,
@@ -94,27 +96,37 @@ impl Client {
             ended: false,
         });
         self.state = State::Busy;
-        self.write_flight(now, &mail);
+        self.write_flight(now);
         self.after_input(now);
         Ok(())
     }
 
-    /// Lazy RSET, MAIL, and with PIPELINING every RCPT and DATA (or the body at once
-    /// with CHUNKING).
-    fn write_flight(&mut self, now: Instant, mail: &Command) {
+    /// Lazy RSET (DESIGN rule 17), then MAIL, and with PIPELINING every RCPT and
+    /// DATA (or the body at once with CHUNKING). Without PIPELINING, MAIL waits for
+    /// RSET's reply.
+    fn write_flight(&mut self, now: Instant) {
+        let pipelined = self.tx.as_ref().is_some_and(|t| t.pipelined);
         if self.need_rset {
             let t = self.config.timeouts.rset;
             self.write_command(now, &Command::Rset, Purpose::Rset { lazy: true }, t);
+            if !pipelined {
+                return;
+            }
         }
+        self.write_mail_flight(now);
+    }
+
+    /// MAIL, and with PIPELINING the rest of the flight.
+    pub(super) fn write_mail_flight(&mut self, now: Instant) {
+        let Some(tx) = self.tx.as_ref() else { return };
+        let (mail, pipelined, chunking) = (tx.mail_cmd.clone(), tx.pipelined, tx.chunking);
         self.need_rset = true; // cleared when the transaction completes
         let t = self.config.timeouts.mail;
-        self.write_command(now, mail, Purpose::Mail, t);
-        let Some(tx) = self.tx.as_ref() else { return };
-        if !tx.pipelined {
+        self.write_command(now, &mail, Purpose::Mail, t);
+        if !pipelined {
             return;
         }
         while self.next_rcpt(now) {}
-        let chunking = self.tx.as_ref().is_some_and(|t| t.chunking);
         if chunking {
             self.open_body();
         } else {

@@ -1,0 +1,243 @@
+//! Arbitrary sessions for the property test and the session fuzz target: server bytes
+//! drawn from an SMTP-like alphabet (so fuzzing reaches deep states), EOFs, time steps,
+//! TLS outcomes and requests, driven against a [`Client`] while its invariants are
+//! checked after every step.
+
+use arbitrary::{Arbitrary, Unstructured};
+use bytes::Bytes;
+use smtp_proto::{
+    Client, Config, Envelope, Event, ForwardPath, Host, Instant, Recipient, ReplyLimits, ReversePath, TlsFailure,
+    TlsFailureKind, TlsInfo, TlsMode,
+};
+
+const CODES: &[&str] =
+    &["220", "250", "354", "221", "421", "451", "452", "500", "502", "503", "550", "552", "554", "334", "235", "200", "599"];
+const WORDS: &[&str] = &[
+    "PIPELINING", "STARTTLS", "CHUNKING", "SIZE 100", "SIZE", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES",
+    "LIMITS RCPTMAX=1", "LIMITS RCPTMAX=2 MAILMAX=3", "DSN", "REQUIRETLS", "BINARYMIME", "2.0.0 ok", "5.1.1 no",
+    "4.2.2 full", "mx.example", "AUTH PLAIN LOGIN", "go ahead", "",
+];
+
+/// One piece of a server line.
+#[derive(Debug, Clone, Arbitrary)]
+pub enum Token {
+    /// A reply code from a list of interesting ones.
+    Code(u8),
+    /// `-` or ` `.
+    Sep(bool),
+    /// A keyword or text.
+    Word(u8),
+    /// CRLF.
+    Crlf,
+    /// LF alone.
+    Lf,
+    /// Any byte.
+    Byte(u8),
+}
+
+/// One step of an arbitrary session.
+#[derive(Debug, Clone, Arbitrary)]
+pub enum SessionOp {
+    /// Server bytes built from tokens.
+    Server(Vec<Token>),
+    /// A whole well-formed reply: code index, lines (word indexes).
+    Reply(u8, Vec<u8>),
+    /// The server closes.
+    Eof,
+    /// Time passes (milliseconds, scaled).
+    Advance(u16),
+    /// The TLS handshake succeeds.
+    TlsOk,
+    /// The TLS handshake fails.
+    TlsFail,
+    /// Start a transaction with this many recipients (1–4), flags, and a body.
+    Send(u8, u8, Vec<u8>),
+    /// Hand over body bytes.
+    Body(Vec<u8>),
+    /// End the body.
+    EndBody,
+    /// RSET.
+    Reset,
+    /// NOOP.
+    Noop,
+    /// QUIT.
+    Quit,
+    /// The driver writes at most this many bytes.
+    Write(u16),
+}
+
+/// Small limits so the bounds are exercised.
+pub const LIMITS: ReplyLimits = ReplyLimits { max_line: 256, max_reply: 2048 };
+/// The body bound used by [`run`].
+pub const MAX_PENDING_BODY: usize = 4096;
+
+/// Runs `ops` and checks the invariants; panics (with a message) when one breaks.
+pub fn run(mode: u8, ops: &[SessionOp]) {
+    let mut config = Config::new(Host::parse("client.example").expect("valid"));
+    config.tls = match mode % 4 {
+        0 => TlsMode::None,
+        1 => TlsMode::Opportunistic,
+        2 => TlsMode::RequiredStartTls,
+        _ => TlsMode::Immediate,
+    };
+    config.lmtp = mode & 4 != 0;
+    config.pipelining = mode & 8 == 0;
+    config.chunking = mode & 16 == 0;
+    config.reply_limits = LIMITS;
+    config.max_pending_body = MAX_PENDING_BODY;
+    let mut s = Session { client: Client::new(Instant::ZERO, config), now: 0, closed: false, awaiting_tls: false };
+    for op in ops {
+        s.step(op);
+        s.check();
+    }
+}
+
+/// Decodes ops from raw bytes (for the fuzz target and proptest).
+pub fn run_bytes(data: &[u8]) {
+    let mut u = Unstructured::new(data);
+    let Ok(mode) = u8::arbitrary(&mut u) else { return };
+    let ops: Vec<SessionOp> = Vec::arbitrary(&mut u).unwrap_or_default();
+    run(mode, &ops);
+}
+
+struct Session {
+    client: Client,
+    now: u64,
+    /// A `Closed` event was seen and the output drained after it.
+    closed: bool,
+    /// `StartTls` seen, handshake not yet reported.
+    awaiting_tls: bool,
+}
+
+impl Session {
+    fn at(&self) -> Instant {
+        Instant::from_millis(self.now)
+    }
+
+    fn step(&mut self, op: &SessionOp) {
+        let now = self.at();
+        let c = &mut self.client;
+        match op {
+            SessionOp::Server(tokens) => c.receive(now, &render(tokens)),
+            SessionOp::Reply(code, words) => c.receive(now, &reply(*code, words)),
+            SessionOp::Eof => c.receive_eof(now),
+            SessionOp::Advance(ms) => {
+                self.now += u64::from(*ms) * 50;
+                let now = self.at();
+                self.client.handle_timeout(now);
+            }
+            SessionOp::TlsOk => {
+                c.tls_established(now, TlsInfo::default());
+                self.awaiting_tls = false;
+            }
+            SessionOp::TlsFail => {
+                c.tls_failed(now, TlsFailure { kind: TlsFailureKind::Handshake, detail: "x".into() });
+                self.awaiting_tls = false;
+            }
+            SessionOp::Send(n, flags, body) => {
+                let _ = c.send(now, envelope(*n, *flags, body.len()));
+            }
+            SessionOp::Body(b) => {
+                let _ = c.body(now, Bytes::from(b.clone()));
+            }
+            SessionOp::EndBody => {
+                let _ = c.end_body(now);
+            }
+            SessionOp::Reset => {
+                let _ = c.reset(now);
+            }
+            SessionOp::Noop => {
+                let _ = c.noop(now);
+            }
+            SessionOp::Quit => {
+                let _ = c.quit(now);
+            }
+            SessionOp::Write(n) => {
+                let pending = c.transmit().len();
+                assert!(!(self.closed && pending > 0), "output after the session closed");
+                assert!(!(self.awaiting_tls && pending > 0), "plaintext output between STARTTLS and the handshake");
+                let n = usize::from(*n).min(pending);
+                c.transmitted(now, n);
+            }
+        }
+        while let Some(ev) = self.client.poll_event() {
+            match ev {
+                Event::StartTls => {
+                    self.awaiting_tls = true;
+                    // Whatever was queued before the switch is written first.
+                    let n = self.client.transmit().len();
+                    self.client.transmitted(now, n);
+                }
+                Event::Closed { .. } => {
+                    let n = self.client.transmit().len();
+                    self.client.transmitted(now, n);
+                    self.closed = true;
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn check(&self) {
+        let c = &self.client;
+        assert!(c.buffered_input() <= LIMITS.max_line + LIMITS.max_reply, "input buffer {} past bounds", c.buffered_input());
+        assert!(c.buffered_output() <= MAX_PENDING_BODY + 8192, "output queue {} past bounds", c.buffered_output());
+        if self.closed {
+            assert!(c.transmit().is_empty(), "output after the session closed");
+            assert!(c.poll_timeout().is_none(), "a deadline after close");
+        }
+        if self.awaiting_tls {
+            assert!(c.transmit().is_empty(), "plaintext output between STARTTLS and the handshake");
+        }
+    }
+}
+
+fn render(tokens: &[Token]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for t in tokens {
+        match t {
+            Token::Code(i) => out.extend_from_slice(CODES[usize::from(*i) % CODES.len()].as_bytes()),
+            Token::Sep(h) => out.push(if *h { b'-' } else { b' ' }),
+            Token::Word(i) => out.extend_from_slice(WORDS[usize::from(*i) % WORDS.len()].as_bytes()),
+            Token::Crlf => out.extend_from_slice(b"\r\n"),
+            Token::Lf => out.push(b'\n'),
+            Token::Byte(b) => out.push(*b),
+        }
+    }
+    out
+}
+
+fn reply(code: u8, words: &[u8]) -> Vec<u8> {
+    let code = CODES[usize::from(code) % CODES.len()];
+    let mut out = Vec::new();
+    let lines: Vec<&str> = if words.is_empty() {
+        vec![""]
+    } else {
+        words.iter().take(8).map(|w| WORDS[usize::from(*w) % WORDS.len()]).collect()
+    };
+    for (i, l) in lines.iter().enumerate() {
+        let sep = if i + 1 == lines.len() { ' ' } else { '-' };
+        out.extend_from_slice(format!("{code}{sep}{l}\r\n").as_bytes());
+    }
+    out
+}
+
+fn envelope(n: u8, flags: u8, size: usize) -> Envelope {
+    let rcpts = (0..(n % 4) + 1)
+        .map(|i| Recipient::new(ForwardPath::parse(&format!("r{i}@example.net")).expect("valid")))
+        .collect();
+    let mut env = Envelope::new(ReversePath::parse("a@example.org").expect("valid"), rcpts);
+    if flags & 1 != 0 {
+        env.size = Some(size as u64 * 10);
+    }
+    if flags & 2 != 0 {
+        env.body = smtp_proto::command::BodyType::EightBitMime;
+    }
+    if flags & 4 != 0 {
+        env.smtputf8 = true;
+    }
+    if flags & 8 != 0 {
+        env.requiretls = true;
+    }
+    env
+}
