@@ -5,10 +5,10 @@
 use alloc::string::String;
 use core::fmt;
 
+use crate::address::AddressError;
 use crate::command::{CommandError, Verb};
 use crate::data::DataError;
 use crate::reply::{EnhancedCode, Reply};
-use crate::address::AddressError;
 
 /// What kind of failure a session [`Error`] is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -83,8 +83,19 @@ pub struct Error {
 
 impl Error {
     /// An error of `kind` without a reply.
-    pub(crate) fn new(kind: ErrorKind, permanent: bool, command: Option<Verb>, detail: impl Into<String>) -> Error {
-        Error { kind, permanent, command, reply: None, detail: detail.into() }
+    pub(crate) fn new(
+        kind: ErrorKind,
+        permanent: bool,
+        command: Option<Verb>,
+        detail: impl Into<String>,
+    ) -> Error {
+        Error {
+            kind,
+            permanent,
+            command,
+            reply: None,
+            detail: detail.into(),
+        }
     }
 
     /// A `status` error from a negative reply; permanent when the code is 5yz.
@@ -117,8 +128,18 @@ impl Error {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let lasting = if self.permanent { "permanent" } else { "transient" };
-        write!(f, "{} {} error: {}", lasting, self.kind.as_str(), self.detail)?;
+        let lasting = if self.permanent {
+            "permanent"
+        } else {
+            "transient"
+        };
+        write!(
+            f,
+            "{} {} error: {}",
+            lasting,
+            self.kind.as_str(),
+            self.detail
+        )?;
         if let Some(cmd) = self.command {
             write!(f, " (after {cmd}")?;
             if let Some(r) = &self.reply {

@@ -6,16 +6,35 @@
 use arbitrary::{Arbitrary, Unstructured};
 use bytes::Bytes;
 use smtp_proto::{
-    Client, Config, Envelope, Event, ForwardPath, Host, Instant, Recipient, ReplyLimits, ReversePath, TlsFailure,
-    TlsFailureKind, TlsInfo, TlsMode,
+    Client, Config, Envelope, Event, ForwardPath, Host, Instant, Recipient, ReplyLimits,
+    ReversePath, TlsFailure, TlsFailureKind, TlsInfo, TlsMode,
 };
 
-const CODES: &[&str] =
-    &["220", "250", "354", "221", "421", "451", "452", "500", "502", "503", "550", "552", "554", "334", "235", "200", "599"];
+const CODES: &[&str] = &[
+    "220", "250", "354", "221", "421", "451", "452", "500", "502", "503", "550", "552", "554",
+    "334", "235", "200", "599",
+];
 const WORDS: &[&str] = &[
-    "PIPELINING", "STARTTLS", "CHUNKING", "SIZE 100", "SIZE", "8BITMIME", "SMTPUTF8", "ENHANCEDSTATUSCODES",
-    "LIMITS RCPTMAX=1", "LIMITS RCPTMAX=2 MAILMAX=3", "DSN", "REQUIRETLS", "BINARYMIME", "2.0.0 ok", "5.1.1 no",
-    "4.2.2 full", "mx.example", "AUTH PLAIN LOGIN", "go ahead", "",
+    "PIPELINING",
+    "STARTTLS",
+    "CHUNKING",
+    "SIZE 100",
+    "SIZE",
+    "8BITMIME",
+    "SMTPUTF8",
+    "ENHANCEDSTATUSCODES",
+    "LIMITS RCPTMAX=1",
+    "LIMITS RCPTMAX=2 MAILMAX=3",
+    "DSN",
+    "REQUIRETLS",
+    "BINARYMIME",
+    "2.0.0 ok",
+    "5.1.1 no",
+    "4.2.2 full",
+    "mx.example",
+    "AUTH PLAIN LOGIN",
+    "go ahead",
+    "",
 ];
 
 /// One piece of a server line.
@@ -67,7 +86,10 @@ pub enum SessionOp {
 }
 
 /// Small limits so the bounds are exercised.
-pub const LIMITS: ReplyLimits = ReplyLimits { max_line: 256, max_reply: 2048 };
+pub const LIMITS: ReplyLimits = ReplyLimits {
+    max_line: 256,
+    max_reply: 2048,
+};
 /// The body bound used by [`run`].
 pub const MAX_PENDING_BODY: usize = 4096;
 
@@ -85,7 +107,12 @@ pub fn run(mode: u8, ops: &[SessionOp]) {
     config.chunking = mode & 16 == 0;
     config.reply_limits = LIMITS;
     config.max_pending_body = MAX_PENDING_BODY;
-    let mut s = Session { client: Client::new(Instant::ZERO, config), now: 0, closed: false, awaiting_tls: false };
+    let mut s = Session {
+        client: Client::new(Instant::ZERO, config),
+        now: 0,
+        closed: false,
+        awaiting_tls: false,
+    };
     for op in ops {
         s.step(op);
         s.check();
@@ -95,7 +122,9 @@ pub fn run(mode: u8, ops: &[SessionOp]) {
 /// Decodes ops from raw bytes (for the fuzz target and proptest).
 pub fn run_bytes(data: &[u8]) {
     let mut u = Unstructured::new(data);
-    let Ok(mode) = u8::arbitrary(&mut u) else { return };
+    let Ok(mode) = u8::arbitrary(&mut u) else {
+        return;
+    };
     let ops: Vec<SessionOp> = Vec::arbitrary(&mut u).unwrap_or_default();
     run(mode, &ops);
 }
@@ -131,7 +160,13 @@ impl Session {
                 self.awaiting_tls = false;
             }
             SessionOp::TlsFail => {
-                c.tls_failed(now, TlsFailure { kind: TlsFailureKind::Handshake, detail: "x".into() });
+                c.tls_failed(
+                    now,
+                    TlsFailure {
+                        kind: TlsFailureKind::Handshake,
+                        detail: "x".into(),
+                    },
+                );
                 self.awaiting_tls = false;
             }
             SessionOp::Send(n, flags, body) => {
@@ -154,8 +189,14 @@ impl Session {
             }
             SessionOp::Write(n) => {
                 let pending = c.transmit().len();
-                assert!(!(self.closed && pending > 0), "output after the session closed");
-                assert!(!(self.awaiting_tls && pending > 0), "plaintext output between STARTTLS and the handshake");
+                assert!(
+                    !(self.closed && pending > 0),
+                    "output after the session closed"
+                );
+                assert!(
+                    !(self.awaiting_tls && pending > 0),
+                    "plaintext output between STARTTLS and the handshake"
+                );
                 let n = usize::from(*n).min(pending);
                 c.transmitted(now, n);
             }
@@ -180,14 +221,25 @@ impl Session {
 
     fn check(&self) {
         let c = &self.client;
-        assert!(c.buffered_input() <= LIMITS.max_line + LIMITS.max_reply, "input buffer {} past bounds", c.buffered_input());
-        assert!(c.buffered_output() <= MAX_PENDING_BODY + 8192, "output queue {} past bounds", c.buffered_output());
+        assert!(
+            c.buffered_input() <= LIMITS.max_line + LIMITS.max_reply,
+            "input buffer {} past bounds",
+            c.buffered_input()
+        );
+        assert!(
+            c.buffered_output() <= MAX_PENDING_BODY + 8192,
+            "output queue {} past bounds",
+            c.buffered_output()
+        );
         if self.closed {
             assert!(c.transmit().is_empty(), "output after the session closed");
             assert!(c.poll_timeout().is_none(), "a deadline after close");
         }
         if self.awaiting_tls {
-            assert!(c.transmit().is_empty(), "plaintext output between STARTTLS and the handshake");
+            assert!(
+                c.transmit().is_empty(),
+                "plaintext output between STARTTLS and the handshake"
+            );
         }
     }
 }
@@ -196,9 +248,13 @@ fn render(tokens: &[Token]) -> Vec<u8> {
     let mut out = Vec::new();
     for t in tokens {
         match t {
-            Token::Code(i) => out.extend_from_slice(CODES[usize::from(*i) % CODES.len()].as_bytes()),
+            Token::Code(i) => {
+                out.extend_from_slice(CODES[usize::from(*i) % CODES.len()].as_bytes())
+            }
             Token::Sep(h) => out.push(if *h { b'-' } else { b' ' }),
-            Token::Word(i) => out.extend_from_slice(WORDS[usize::from(*i) % WORDS.len()].as_bytes()),
+            Token::Word(i) => {
+                out.extend_from_slice(WORDS[usize::from(*i) % WORDS.len()].as_bytes())
+            }
             Token::Crlf => out.extend_from_slice(b"\r\n"),
             Token::Lf => out.push(b'\n'),
             Token::Byte(b) => out.push(*b),
@@ -213,7 +269,11 @@ fn reply(code: u8, words: &[u8]) -> Vec<u8> {
     let lines: Vec<&str> = if words.is_empty() {
         vec![""]
     } else {
-        words.iter().take(8).map(|w| WORDS[usize::from(*w) % WORDS.len()]).collect()
+        words
+            .iter()
+            .take(8)
+            .map(|w| WORDS[usize::from(*w) % WORDS.len()])
+            .collect()
     };
     for (i, l) in lines.iter().enumerate() {
         let sep = if i + 1 == lines.len() { ' ' } else { '-' };

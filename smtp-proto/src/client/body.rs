@@ -65,7 +65,8 @@ impl Client {
                 if b.end_requested || (!tx.pipelined && b.outstanding > 0) {
                     0
                 } else {
-                    max.saturating_sub(self.out.len() + b.held_len).min(self.config.max_bdat_chunk)
+                    max.saturating_sub(self.out.len() + b.held_len)
+                        .min(self.config.max_bdat_chunk)
                 }
             }
         }
@@ -78,8 +79,12 @@ impl Client {
     /// error and nothing is taken.
     pub fn body(&mut self, now: Instant, chunk: Bytes) -> Result<usize, UsageError> {
         let cap = self.body_capacity();
-        let Some(tx) = self.tx.as_mut() else { return Err(UsageError::NoBodyWanted) };
-        let Some(state) = tx.body.as_mut() else { return Err(UsageError::NoBodyWanted) };
+        let Some(tx) = self.tx.as_mut() else {
+            return Err(UsageError::NoBodyWanted);
+        };
+        let Some(state) = tx.body.as_mut() else {
+            return Err(UsageError::NoBodyWanted);
+        };
         let take = cap.min(chunk.len());
         if take == 0 {
             return Ok(0);
@@ -111,7 +116,9 @@ impl Client {
     /// The body is complete: DATA's terminator, or the held chunk as `BDAT n LAST`.
     pub fn end_body(&mut self, now: Instant) -> Result<(), UsageError> {
         let lmtp = self.config.lmtp;
-        let Some(tx) = self.tx.as_mut() else { return Err(UsageError::NoBodyWanted) };
+        let Some(tx) = self.tx.as_mut() else {
+            return Err(UsageError::NoBodyWanted);
+        };
         match tx.body.as_mut() {
             None => return Err(UsageError::NoBodyWanted),
             Some(BodyState::Data(enc)) => {
@@ -125,7 +132,8 @@ impl Client {
                 } else {
                     (Purpose::DataEnd, self.config.timeouts.data_term)
                 };
-                self.expects.push(purpose, Verb::DataEnd, t, self.out.queued());
+                self.expects
+                    .push(purpose, Verb::DataEnd, t, self.out.queued());
             }
             Some(BodyState::Bdat(b)) => {
                 b.end_requested = true;
@@ -150,7 +158,9 @@ impl Client {
     /// Sends the held chunk as `BDAT n` (or `BDAT n LAST`) with its data.
     fn flush_held(&mut self, now: Instant, last: bool) {
         let lmtp = self.config.lmtp;
-        let Some(BodyState::Bdat(b)) = self.tx.as_mut().and_then(|t| t.body.as_mut()) else { return };
+        let Some(BodyState::Bdat(b)) = self.tx.as_mut().and_then(|t| t.body.as_mut()) else {
+            return;
+        };
         let size = b.held_len as u64;
         let mut held = core::mem::take(&mut b.held);
         b.held_len = 0;
@@ -162,7 +172,11 @@ impl Client {
         self.queue_bytes_start(now);
         self.out.push_command(&cmd);
         self.queue_pieces(now, &mut held);
-        let purpose = if last && lmtp { Purpose::LmtpResult(0) } else { Purpose::Bdat { last } };
+        let purpose = if last && lmtp {
+            Purpose::LmtpResult(0)
+        } else {
+            Purpose::Bdat { last }
+        };
         let t = self.config.timeouts.data_term;
         self.expects.push(purpose, Verb::Bdat, t, self.out.queued());
     }
@@ -171,7 +185,9 @@ impl Client {
     fn try_finish_bdat(&mut self, now: Instant) {
         let Some(tx) = self.tx.as_mut() else { return };
         let pipelined = tx.pipelined;
-        let Some(BodyState::Bdat(b)) = tx.body.as_mut() else { return };
+        let Some(BodyState::Bdat(b)) = tx.body.as_mut() else {
+            return;
+        };
         if !b.end_requested || (!pipelined && b.outstanding > 0) {
             return;
         }

@@ -89,7 +89,12 @@ impl Recipient {
     /// A recipient without parameters.
     #[must_use]
     pub fn new(path: ForwardPath) -> Recipient {
-        Recipient { path, notify: None, orcpt: None, extra: Vec::new() }
+        Recipient {
+            path,
+            notify: None,
+            orcpt: None,
+            extra: Vec::new(),
+        }
     }
 }
 
@@ -153,6 +158,9 @@ impl Envelope {
     pub fn uses_dsn(&self) -> bool {
         self.ret.is_some()
             || self.envid.is_some()
-            || self.recipients.iter().any(|r| r.notify.is_some() || r.orcpt.is_some())
+            || self
+                .recipients
+                .iter()
+                .any(|r| r.notify.is_some() || r.orcpt.is_some())
     }
 }

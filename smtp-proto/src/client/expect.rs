@@ -69,14 +69,38 @@ pub(crate) struct Expectations {
 }
 
 impl Expectations {
-    pub(crate) fn push(&mut self, purpose: Purpose, verb: Verb, timeout: Duration, written_at: u64) {
-        self.queue.push_back(Expect { purpose, verb, timeout, written_at, armed: None });
+    pub(crate) fn push(
+        &mut self,
+        purpose: Purpose,
+        verb: Verb,
+        timeout: Duration,
+        written_at: u64,
+    ) {
+        self.queue.push_back(Expect {
+            purpose,
+            verb,
+            timeout,
+            written_at,
+            armed: None,
+        });
     }
 
     /// Puts an entry first (LMTP's next per-recipient reply).
-    pub(crate) fn push_front(&mut self, purpose: Purpose, verb: Verb, timeout: Duration, now: Instant) {
+    pub(crate) fn push_front(
+        &mut self,
+        purpose: Purpose,
+        verb: Verb,
+        timeout: Duration,
+        now: Instant,
+    ) {
         let armed = Some(now);
-        self.queue.push_front(Expect { purpose, verb, timeout, written_at: 0, armed });
+        self.queue.push_front(Expect {
+            purpose,
+            verb,
+            timeout,
+            written_at: 0,
+            armed,
+        });
     }
 
     pub(crate) fn pop(&mut self) -> Option<Expect> {

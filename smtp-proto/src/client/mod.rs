@@ -7,6 +7,7 @@
 //! streaming), `request` (RSET, NOOP, QUIT); `expect` is the table that matches
 //! replies to commands.
 
+mod auth;
 mod body;
 mod config;
 mod event;
@@ -20,6 +21,7 @@ use alloc::collections::VecDeque;
 use alloc::string::String;
 use bytes::Bytes;
 
+pub use auth::Auth;
 pub use config::{Config, Envelope, Recipient, TlsMode};
 pub use event::{Event, Trace};
 pub use output::Transmit;
@@ -92,6 +94,11 @@ pub struct Client {
     request: Option<Verb>,
     /// Reused buffer for encoded body pieces.
     scratch: VecDeque<Bytes>,
+    /// AUTH wanted, until it starts.
+    auth: Option<Auth>,
+    /// AUTH in progress.
+    auth_run: Option<auth::AuthRun>,
+    authenticated: bool,
 }
 
 impl Client {
@@ -116,6 +123,9 @@ impl Client {
             write_since: None,
             request: None,
             scratch: VecDeque::new(),
+            auth: None,
+            auth_run: None,
+            authenticated: false,
             config,
         };
         if client.config.tls == TlsMode::Immediate {
@@ -151,7 +161,12 @@ impl Client {
                 Ok(None) => break,
                 Err(e) => {
                     let verb = self.expects.front().map(|x| x.verb);
-                    let err = Error::new(ErrorKind::Protocol, false, verb, alloc::format!("malformed reply: {e}"));
+                    let err = Error::new(
+                        ErrorKind::Protocol,
+                        false,
+                        verb,
+                        alloc::format!("malformed reply: {e}"),
+                    );
                     self.fail_session(now, err, Ending::Botched);
                 }
             }
@@ -166,7 +181,12 @@ impl Client {
             State::Quitting => self.close(None),
             _ => {
                 let verb = self.expects.front().map(|x| x.verb);
-                let err = Error::new(ErrorKind::Closed, false, verb, "connection closed by the server");
+                let err = Error::new(
+                    ErrorKind::Closed,
+                    false,
+                    verb,
+                    "connection closed by the server",
+                );
                 self.fail_session(now, err, Ending::Botched);
             }
         }
@@ -215,7 +235,12 @@ impl Client {
             if now >= deadline {
                 let verb = self.expects.front().map(|x| x.verb);
                 let what = verb.map_or("reply", |v| v.as_str());
-                let err = Error::new(ErrorKind::Timeout, false, verb, alloc::format!("no reply to {what} in time"));
+                let err = Error::new(
+                    ErrorKind::Timeout,
+                    false,
+                    verb,
+                    alloc::format!("no reply to {what} in time"),
+                );
                 self.fail_session(now, err, Ending::Botched);
                 return;
             }
@@ -223,7 +248,12 @@ impl Client {
         if let Some(deadline) = self.write_deadline() {
             if now >= deadline {
                 let verb = self.expects.front().map(|x| x.verb);
-                let err = Error::new(ErrorKind::Timeout, false, verb, "the server stopped reading our writes");
+                let err = Error::new(
+                    ErrorKind::Timeout,
+                    false,
+                    verb,
+                    "the server stopped reading our writes",
+                );
                 self.fail_session(now, err, Ending::Botched);
             }
         }
@@ -312,13 +342,21 @@ impl Client {
     // ----- internals shared by the phases ------------------------------------
 
     /// Queues a command and the reply it expects.
-    fn write_command(&mut self, now: Instant, cmd: &Command, purpose: Purpose, timeout: core::time::Duration) {
+    fn write_command(
+        &mut self,
+        now: Instant,
+        cmd: &Command,
+        purpose: Purpose,
+        timeout: core::time::Duration,
+    ) {
         if self.config.trace {
-            self.events.push_back(Event::Trace(Trace::Command(cmd.trace_line())));
+            self.events
+                .push_back(Event::Trace(Trace::Command(cmd.trace_line())));
         }
         self.queue_bytes_start(now);
         self.out.push_command(cmd);
-        self.expects.push(purpose, cmd.verb(), timeout, self.out.queued());
+        self.expects
+            .push(purpose, cmd.verb(), timeout, self.out.queued());
     }
 
     /// Notes that output is about to be queued (starts the write-stall clock).
@@ -332,7 +370,8 @@ impl Client {
         if self.out.len() == 0 {
             return None;
         }
-        self.write_since.map(|t| t.saturating_add(self.config.timeouts.data_block))
+        self.write_since
+            .map(|t| t.saturating_add(self.config.timeouts.data_block))
     }
 
     fn after_input(&mut self, now: Instant) {
@@ -345,7 +384,8 @@ impl Client {
 
     fn trace_reply(&mut self, reply: &Reply) {
         if self.config.trace {
-            self.events.push_back(Event::Trace(Trace::Reply(reply.clone())));
+            self.events
+                .push_back(Event::Trace(Trace::Reply(reply.clone())));
         }
     }
 
@@ -365,7 +405,8 @@ impl Client {
             return;
         }
         let Some(exp) = self.expects.pop() else {
-            let err = Error::new(ErrorKind::Protocol, false, None, "a reply nobody asked for").with_reply(reply);
+            let err = Error::new(ErrorKind::Protocol, false, None, "a reply nobody asked for")
+                .with_reply(reply);
             self.fail_session(now, err, Ending::Botched);
             return;
         };
@@ -406,11 +447,16 @@ impl Client {
         }
         if let Some(tx) = self.tx.take() {
             if !tx.ended {
-                self.emit(Event::TransactionFailed { error: error.clone() });
+                self.emit(Event::TransactionFailed {
+                    error: error.clone(),
+                });
             }
         }
         if let Some(verb) = self.request.take() {
-            self.emit(Event::CommandFailed { verb, error: error.clone() });
+            self.emit(Event::CommandFailed {
+                verb,
+                error: error.clone(),
+            });
         }
         self.expects.clear();
         match ending {
@@ -438,7 +484,9 @@ impl Client {
 
     /// Becomes idle and says so, once nothing is in flight.
     fn become_ready(&mut self) {
-        if self.expects.is_empty() && matches!(self.state, State::Busy | State::Opening | State::Auth) {
+        if self.expects.is_empty()
+            && matches!(self.state, State::Busy | State::Opening | State::Auth)
+        {
             self.state = State::Ready;
             self.emit(Event::Ready);
         }
@@ -453,7 +501,12 @@ impl Client {
 
     /// For a request on a closed session: fails at once with `closed` (DESIGN rule 9).
     fn closed_error(verb: Verb) -> Error {
-        Error::new(ErrorKind::Closed, false, Some(verb), "the session is closed")
+        Error::new(
+            ErrorKind::Closed,
+            false,
+            Some(verb),
+            "the session is closed",
+        )
     }
 
     /// Queues message bytes.

@@ -29,7 +29,8 @@ impl Client {
                 Error::status(Verb::Greeting, reply, "server refused the session")
             } else {
                 let detail = format!("greeting code {} is not 220", reply.code);
-                Error::new(ErrorKind::Protocol, false, Some(Verb::Greeting), detail).with_reply(reply)
+                Error::new(ErrorKind::Protocol, false, Some(Verb::Greeting), detail)
+                    .with_reply(reply)
             };
             self.fail_session(now, err, Ending::Quit);
             return;
@@ -45,7 +46,11 @@ impl Client {
     pub(super) fn send_hello(&mut self, now: Instant) {
         self.state = State::Opening;
         let host = self.config.hello_name.clone();
-        let cmd = if self.config.lmtp { Command::Lhlo(host) } else { Command::Ehlo(host) };
+        let cmd = if self.config.lmtp {
+            Command::Lhlo(host)
+        } else {
+            Command::Ehlo(host)
+        };
         let t = self.config.timeouts.ehlo;
         self.write_command(now, &cmd, Purpose::Hello, t);
     }
@@ -59,7 +64,11 @@ impl Client {
             self.write_command(now, &Command::Helo(host), Purpose::Helo, t);
             return;
         }
-        let verb = if self.config.lmtp { Verb::Lhlo } else { Verb::Ehlo };
+        let verb = if self.config.lmtp {
+            Verb::Lhlo
+        } else {
+            Verb::Ehlo
+        };
         if reply.code != 250 {
             let err = Error::status(verb, reply, "server refused our hello");
             self.fail_session(now, err, Ending::Quit);
@@ -68,7 +77,8 @@ impl Client {
         match Capabilities::parse(&reply) {
             Ok(caps) => self.learned(now, caps),
             Err(e) => {
-                let err = Error::new(ErrorKind::Protocol, false, Some(verb), format!("{e}")).with_reply(reply);
+                let err = Error::new(ErrorKind::Protocol, false, Some(verb), format!("{e}"))
+                    .with_reply(reply);
                 self.fail_session(now, err, Ending::Botched);
             }
         }
@@ -81,7 +91,10 @@ impl Client {
             return;
         }
         // HELO: no extensions at all.
-        let caps = Capabilities { domain: first_word(reply.lines.first().map_or("", String::as_str)), ..Capabilities::default() };
+        let caps = Capabilities {
+            domain: first_word(reply.lines.first().map_or("", String::as_str)),
+            ..Capabilities::default()
+        };
         self.learned(now, caps);
     }
 
@@ -117,16 +130,6 @@ impl Client {
         err.kind = ErrorKind::Tls;
         err.permanent = false;
         self.fail_session(now, err, Ending::Quit);
-    }
-
-    /// AUTH arrives with the SASL work; until then the session is ready here.
-    pub(super) fn start_auth_or_ready(&mut self, _now: Instant) {
-        self.become_ready();
-    }
-
-    pub(super) fn on_auth(&mut self, now: Instant, reply: Reply) {
-        let err = Error::new(ErrorKind::Protocol, false, Some(Verb::Auth), "AUTH reply without AUTH").with_reply(reply);
-        self.fail_session(now, err, Ending::Botched);
     }
 }
 

@@ -142,7 +142,11 @@ impl<'a> Transmit<'a> {
         'a: 's,
     {
         let q = self.queue;
-        let runs = q.pieces.iter().map(|p| &p[..]).chain(core::iter::once(&q.tail[..]));
+        let runs = q
+            .pieces
+            .iter()
+            .map(|p| &p[..])
+            .chain(core::iter::once(&q.tail[..]));
         let mut n = 0;
         for (slot, run) in dst.iter_mut().zip(runs.filter(|r| !r.is_empty())) {
             *slot = std::io::IoSlice::new(run);

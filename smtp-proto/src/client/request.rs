@@ -45,16 +45,28 @@ impl Client {
         Ok(())
     }
 
-    fn simple_request(&mut self, now: Instant, cmd: Command, purpose: Purpose) -> Result<(), UsageError> {
+    fn simple_request(
+        &mut self,
+        now: Instant,
+        cmd: Command,
+        purpose: Purpose,
+    ) -> Result<(), UsageError> {
         self.require_ready()?;
         let verb = cmd.verb();
         if self.state == State::Closed {
-            self.emit(Event::CommandFailed { verb, error: Self::closed_error(verb) });
+            self.emit(Event::CommandFailed {
+                verb,
+                error: Self::closed_error(verb),
+            });
             return Ok(());
         }
         self.state = State::Busy;
         self.request = Some(verb);
-        let t = if verb == Verb::Rset { self.config.timeouts.rset } else { self.config.timeouts.noop };
+        let t = if verb == Verb::Rset {
+            self.config.timeouts.rset
+        } else {
+            self.config.timeouts.noop
+        };
         self.write_command(now, &cmd, purpose, t);
         self.after_input(now);
         Ok(())

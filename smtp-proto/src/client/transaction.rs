@@ -59,13 +59,18 @@ impl Client {
             return Err(UsageError::NoRecipients);
         }
         if self.state == State::Closed {
-            self.emit(Event::TransactionFailed { error: Self::closed_error(Verb::Mail) });
+            self.emit(Event::TransactionFailed {
+                error: Self::closed_error(Verb::Mail),
+            });
             return Ok(());
         }
         let caps = self.caps.clone().unwrap_or_default();
         check_advertised(&envelope, &caps)?;
         let chunking = self.config.chunking && caps.chunking;
-        let mail = Command::Mail { from: envelope.from.clone(), params: mail_params(&envelope, &caps) };
+        let mail = Command::Mail {
+            from: envelope.from.clone(),
+            params: mail_params(&envelope, &caps),
+        };
         mail.validate()?;
         let rcpt_cmds = rcpt_commands(&envelope)?;
         if let Some(error) = self.local_refusal(&envelope, &caps, chunking) {
@@ -74,7 +79,11 @@ impl Client {
             return Ok(());
         }
         // RFC 9422: never more RCPTs than RCPTMAX; the rest are deferred.
-        let cap = caps.limits.as_ref().and_then(|l| l.rcptmax).map_or(usize::MAX, |m| m as usize);
+        let cap = caps
+            .limits
+            .as_ref()
+            .and_then(|l| l.rcptmax)
+            .map_or(usize::MAX, |m| m as usize);
         let recipients = envelope.recipients.len();
         let pipelined = self.config.pipelining && caps.pipelining;
         self.tx = Some(Transaction {
@@ -137,7 +146,9 @@ impl Client {
 
     /// Writes the next RCPT if one is due; false when none is.
     fn next_rcpt(&mut self, now: Instant) -> bool {
-        let Some(tx) = self.tx.as_mut() else { return false };
+        let Some(tx) = self.tx.as_mut() else {
+            return false;
+        };
         if tx.stop_rcpts || tx.rcpt_sent >= tx.rcpt_cmds.len() {
             return false;
         }
@@ -151,27 +162,48 @@ impl Client {
 
     /// What the engine can refuse before MAIL, in mox's order.
     fn local_refusal(&self, env: &Envelope, caps: &Capabilities, chunking: bool) -> Option<Error> {
-        let refuse = |kind, permanent, detail: &str| Some(Error::new(kind, permanent, None, detail));
+        let refuse =
+            |kind, permanent, detail: &str| Some(Error::new(kind, permanent, None, detail));
         match env.body {
             // Transient, as mox: a front end may hide the real server's 8BITMIME.
             BodyType::EightBitMime if !caps.eight_bit_mime => {
-                return refuse(ErrorKind::EightBitMime, false, "message needs 8BITMIME; server does not offer it")
+                return refuse(
+                    ErrorKind::EightBitMime,
+                    false,
+                    "message needs 8BITMIME; server does not offer it",
+                )
             }
             BodyType::BinaryMime if !(chunking && caps.binarymime) => {
-                return refuse(ErrorKind::BinaryMime, false, "message needs BINARYMIME with CHUNKING; server does not offer both")
+                return refuse(
+                    ErrorKind::BinaryMime,
+                    false,
+                    "message needs BINARYMIME with CHUNKING; server does not offer both",
+                )
             }
             _ => {}
         }
         if env.needs_smtputf8() && !caps.smtputf8 {
-            return refuse(ErrorKind::SmtpUtf8, false, "message needs SMTPUTF8; server does not offer it");
+            return refuse(
+                ErrorKind::SmtpUtf8,
+                false,
+                "message needs SMTPUTF8; server does not offer it",
+            );
         }
         if env.requiretls && !(caps.requiretls && self.tls.is_some()) {
-            return refuse(ErrorKind::RequireTls, false, "REQUIRETLS needs TLS and the server's REQUIRETLS");
+            return refuse(
+                ErrorKind::RequireTls,
+                false,
+                "REQUIRETLS needs TLS and the server's REQUIRETLS",
+            );
         }
         // RFC 1870 §6 / DESIGN rule 12: larger than a known limit fails permanent.
         if let (Some(size), Some(max)) = (env.size, caps.max_size) {
             if size > max {
-                return refuse(ErrorKind::Size, true, &format!("message of {size} octets exceeds the server's limit of {max}"));
+                return refuse(
+                    ErrorKind::Size,
+                    true,
+                    &format!("message of {size} octets exceeds the server's limit of {max}"),
+                );
             }
         }
         None
@@ -217,7 +249,10 @@ impl Client {
         }
         let pipelined = self.tx.as_ref().is_some_and(|t| t.pipelined);
         let more = !pipelined && self.next_rcpt(now);
-        let answered = self.tx.as_ref().is_some_and(|t| t.rcpt_replied == t.rcpt_sent);
+        let answered = self
+            .tx
+            .as_ref()
+            .is_some_and(|t| t.rcpt_replied == t.rcpt_sent);
         if !more && answered {
             self.rcpts_done(now);
         }
@@ -266,7 +301,8 @@ impl Client {
                 self.queue_bytes_start(now);
                 self.out.push_raw(b".\r\n");
                 let t = self.config.timeouts.data_term;
-                self.expects.push(Purpose::DataEndDiscard, Verb::DataEnd, t, self.out.queued());
+                self.expects
+                    .push(Purpose::DataEndDiscard, Verb::DataEnd, t, self.out.queued());
             }
             match self.tx.as_mut().and_then(|t| t.all_rejected.take()) {
                 Some(error) => self.fail_tx(error),
@@ -310,12 +346,17 @@ impl Client {
         let result = if reply.is_positive() {
             Ok(reply)
         } else {
-            Err(Error::status(verb, reply, "message refused for this recipient"))
+            Err(Error::status(
+                verb,
+                reply,
+                "message refused for this recipient",
+            ))
         };
         tx.lmtp_results.push((index, result));
         if nth + 1 < tx.accepted.len() {
             let t = self.config.timeouts.data_term;
-            self.expects.push_front(Purpose::LmtpResult(nth + 1), verb, t, now);
+            self.expects
+                .push_front(Purpose::LmtpResult(nth + 1), verb, t, now);
             return;
         }
         let results = core::mem::take(&mut tx.lmtp_results);
@@ -395,8 +436,15 @@ fn mail_params(env: &Envelope, caps: &Capabilities) -> MailParams {
 fn rcpt_commands(env: &Envelope) -> Result<Vec<Command>, UsageError> {
     let mut cmds = Vec::with_capacity(env.recipients.len());
     for r in &env.recipients {
-        let params = RcptParams { notify: r.notify, orcpt: r.orcpt.clone(), extra: r.extra.clone() };
-        let cmd = Command::Rcpt { to: r.path.clone(), params };
+        let params = RcptParams {
+            notify: r.notify,
+            orcpt: r.orcpt.clone(),
+            extra: r.extra.clone(),
+        };
+        let cmd = Command::Rcpt {
+            to: r.path.clone(),
+            params,
+        };
         cmd.validate()?;
         cmds.push(cmd);
     }
@@ -412,7 +460,8 @@ fn all_rejected_error(tx: &Transaction, some_deferred: bool) -> Error {
             return e;
         }
     }
-    let mut error = last.unwrap_or_else(|| Error::new(ErrorKind::Limits, false, Some(Verb::Rcpt), ""));
+    let mut error =
+        last.unwrap_or_else(|| Error::new(ErrorKind::Limits, false, Some(Verb::Rcpt), ""));
     error.permanent = tx.all_permanent && !some_deferred && error.reply.is_some();
     error.detail = format!("all {} recipients were refused or deferred", tx.recipients);
     error

@@ -15,5 +15,9 @@ fn main() {
         println!("FAIL {id}: {why}");
     }
     println!("{} passed, {} failed", summary.passed, summary.failed.len());
-    std::process::exit(if summary.failed.is_empty() && summary.passed > 0 { 0 } else { 1 });
+    std::process::exit(if summary.failed.is_empty() && summary.passed > 0 {
+        0
+    } else {
+        1
+    });
 }

@@ -8,10 +8,16 @@ use super::replay::{show, OpResult, RcptResult, Replay};
 /// Checks every op's outcome and the end state; `Err` names the first mismatch.
 pub fn outcomes(case: &Case, r: &Replay) -> Result<(), String> {
     if case.expect.len() != case.ops.len() {
-        return Err(format!("{} ops but {} expect entries", case.ops.len(), case.expect.len()));
+        return Err(format!(
+            "{} ops but {} expect entries",
+            case.ops.len(),
+            case.expect.len()
+        ));
     }
     for (i, (want, got)) in case.expect.iter().zip(&r.results).enumerate() {
-        let Some(got) = got else { return Err(format!("op {i} never ended")) };
+        let Some(got) = got else {
+            return Err(format!("op {i} never ended"));
+        };
         op(want, got).map_err(|e| format!("op {i}: {e} (got {})", describe(got)))?;
     }
     if let Some(s) = &case.session {
@@ -42,13 +48,24 @@ fn op(want: &Outcome, got: &OpResult) -> Result<(), String> {
         }
     }
     if let Some(e) = &err {
-        error_fields(want.kind.as_deref(), want.permanent, want.code, want.enhanced.as_ref(), want.command.as_deref(), e)?;
+        error_fields(
+            want.kind.as_deref(),
+            want.permanent,
+            want.code,
+            want.enhanced.as_ref(),
+            want.command.as_deref(),
+            e,
+        )?;
     } else if want.kind.is_some() || want.code.is_some() || want.command.is_some() {
         return Err("expected a failure".into());
     }
     if let Some(list) = &want.recipients {
         if list.len() != rcpts.len() {
-            return Err(format!("recipients: expected {}, got {}", list.len(), rcpts.len()));
+            return Err(format!(
+                "recipients: expected {}, got {}",
+                list.len(),
+                rcpts.len()
+            ));
         }
         for (i, (w, g)) in list.iter().zip(rcpts).enumerate() {
             rcpt(w, g).map_err(|e| format!("recipient {i}: {e}"))?;
@@ -132,7 +149,14 @@ fn rcpt(want: &RcptOutcome, got: &RcptResult) -> Result<(), String> {
             if want.ok == Some(true) {
                 return Err(format!("expected success, got {e}"));
             }
-            error_fields(want.kind.as_deref(), want.permanent, want.code, want.enhanced.as_ref(), None, &ErrView::Session(e))
+            error_fields(
+                want.kind.as_deref(),
+                want.permanent,
+                want.code,
+                want.enhanced.as_ref(),
+                None,
+                &ErrView::Session(e),
+            )
         }
     }
 }
@@ -148,7 +172,12 @@ fn describe(r: &OpResult) -> String {
 /// The first difference between two replays, for messages.
 pub fn difference(a: &Replay, b: &Replay) -> String {
     if a.written != b.written {
-        let i = a.written.iter().zip(&b.written).take_while(|(x, y)| x == y).count();
+        let i = a
+            .written
+            .iter()
+            .zip(&b.written)
+            .take_while(|(x, y)| x == y)
+            .count();
         return format!(
             "client bytes differ at {i}: {:?} vs {:?}",
             show(&a.written[i.min(a.written.len())..]),

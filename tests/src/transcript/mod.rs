@@ -40,7 +40,11 @@ pub fn load(paths: &[PathBuf]) -> (Vec<(String, Case)>, Vec<(String, String)>) {
             }
         };
         if name.ends_with(".jsonl") {
-            for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+            for (n, line) in text
+                .lines()
+                .enumerate()
+                .filter(|(_, l)| !l.trim().is_empty())
+            {
                 match serde_json::from_str::<Case>(line) {
                     Ok(c) => cases.push((format!("{name}:{}", n + 1), c)),
                     Err(e) => errors.push((format!("{name}:{}", n + 1), format!("bad case: {e}"))),
@@ -76,12 +80,18 @@ pub fn run_case(case: &Case) -> Result<(), String> {
     for k in 1..longest {
         let split = replay(case, Feed::SplitAt(k)).map_err(|e| format!("split at {k}: {e}"))?;
         if split != whole {
-            return Err(format!("split at {k}: {}", check::difference(&whole, &split)));
+            return Err(format!(
+                "split at {k}: {}",
+                check::difference(&whole, &split)
+            ));
         }
     }
     let bytes = replay(case, Feed::ByteByByte).map_err(|e| format!("byte by byte: {e}"))?;
     if bytes != whole {
-        return Err(format!("byte by byte: {}", check::difference(&whole, &bytes)));
+        return Err(format!(
+            "byte by byte: {}",
+            check::difference(&whole, &bytes)
+        ));
     }
     Ok(())
 }
@@ -89,7 +99,13 @@ pub fn run_case(case: &Case) -> Result<(), String> {
 fn longest_server_step(case: &Case) -> usize {
     case.script
         .iter()
-        .map(|s| s.server.as_ref().map(|l| l.len() + 2).or(s.server_raw.as_ref().map(String::len)).unwrap_or(0))
+        .map(|s| {
+            s.server
+                .as_ref()
+                .map(|l| l.len() + 2)
+                .or(s.server_raw.as_ref().map(String::len))
+                .unwrap_or(0)
+        })
         .max()
         .unwrap_or(0)
 }
@@ -97,18 +113,25 @@ fn longest_server_step(case: &Case) -> usize {
 /// Runs every case under `paths`, catching panics per case.
 pub fn run_paths(paths: &[PathBuf]) -> Summary {
     let (cases, errors) = load(paths);
-    let mut summary = Summary { passed: 0, failed: errors };
+    let mut summary = Summary {
+        passed: 0,
+        failed: errors,
+    };
     let mut seen = std::collections::HashSet::new();
     for (origin, case) in cases {
         if !seen.insert(case.id.clone()) {
-            summary.failed.push((case.id.clone(), format!("duplicate id (in {origin})")));
+            summary
+                .failed
+                .push((case.id.clone(), format!("duplicate id (in {origin})")));
             continue;
         }
         let outcome = std::panic::catch_unwind(|| run_case(&case));
         match outcome {
             Ok(Ok(())) => summary.passed += 1,
             Ok(Err(e)) => summary.failed.push((case.id.clone(), e)),
-            Err(_) => summary.failed.push((case.id.clone(), "the engine panicked".into())),
+            Err(_) => summary
+                .failed
+                .push((case.id.clone(), "the engine panicked".into())),
         }
     }
     summary

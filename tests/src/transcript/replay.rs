@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 use bytes::Bytes;
 use smtp_proto::command::{BodyType, EnvId, Notify, Orcpt, Ret};
 use smtp_proto::{
-    Client, Config, Envelope, Error, Event, ForwardPath, Host, Instant, Recipient, ReversePath, TlsFailure,
-    TlsFailureKind, TlsInfo, TlsMode, UsageError,
+    Client, Config, Envelope, Error, Event, ForwardPath, Host, Instant, Recipient, ReversePath,
+    TlsFailure, TlsFailureKind, TlsInfo, TlsMode, UsageError,
 };
 
 use super::case::{Case, Op, RcptSpec, Step};
@@ -81,7 +81,10 @@ pub fn config_for(case: &Case) -> Result<Config, String> {
     cfg.chunking = c.chunking.unwrap_or(true);
     if let Some(t) = &c.timeouts_ms {
         for (phase, ms) in t {
-            if !cfg.timeouts.set(phase, std::time::Duration::from_millis(*ms)) {
+            if !cfg
+                .timeouts
+                .set(phase, std::time::Duration::from_millis(*ms))
+            {
                 return Err(format!("config.timeouts_ms: unknown phase {phase:?}"));
             }
         }
@@ -94,8 +97,19 @@ pub fn config_for(case: &Case) -> Result<Config, String> {
 
 /// Builds an envelope from a `send` op; `Err` is a usage error the op ends with.
 fn envelope_for(op: &Op) -> Result<(Envelope, Bytes), UsageError> {
-    let Op::Send { from, to, body, eightbitmime, binarymime, smtputf8, requiretls, size, ret, envid, mt_priority } =
-        op
+    let Op::Send {
+        from,
+        to,
+        body,
+        eightbitmime,
+        binarymime,
+        smtputf8,
+        requiretls,
+        size,
+        ret,
+        envid,
+        mt_priority,
+    } = op
     else {
         unreachable!("envelope_for is called for send ops only")
     };
@@ -149,10 +163,18 @@ fn notify_for(list: &[String]) -> Result<Notify, UsageError> {
             "SUCCESS" => success = true,
             "FAILURE" => failure = true,
             "DELAY" => delay = true,
-            _ => return Err(UsageError::Config("notify values are SUCCESS, FAILURE, DELAY or NEVER")),
+            _ => {
+                return Err(UsageError::Config(
+                    "notify values are SUCCESS, FAILURE, DELAY or NEVER",
+                ))
+            }
         }
     }
-    Ok(Notify::On { success, failure, delay })
+    Ok(Notify::On {
+        success,
+        failure,
+        delay,
+    })
 }
 
 /// The op being carried out.
@@ -193,7 +215,8 @@ pub fn replay(case: &Case, feed: Feed) -> Result<Replay, String> {
     };
     for (i, step) in case.script.iter().enumerate() {
         d.pump();
-        d.step(step, feed).map_err(|e| format!("script step {i}: {e}"))?;
+        d.step(step, feed)
+            .map_err(|e| format!("script step {i}: {e}"))?;
     }
     d.pump();
     Ok(Replay {
@@ -222,13 +245,19 @@ impl Driver<'_> {
             self.expect_client(raw.as_bytes())?;
         } else if step.client_none == Some(true) {
             if !self.collected.is_empty() {
-                return Err(format!("client wrote {:?}, expected nothing", show(&self.collected)));
+                return Err(format!(
+                    "client wrote {:?}, expected nothing",
+                    show(&self.collected)
+                ));
             }
         } else if let Some(tls) = &step.tls {
             match tls.as_str() {
                 "ok" => self.client.tls_established(self.at(), TlsInfo::default()),
                 "fail" => {
-                    let f = TlsFailure { kind: TlsFailureKind::Handshake, detail: "handshake failed".into() };
+                    let f = TlsFailure {
+                        kind: TlsFailureKind::Handshake,
+                        detail: "handshake failed".into(),
+                    };
                     self.client.tls_failed(self.at(), f);
                 }
                 other => return Err(format!("tls step {other:?} is not ok/fail")),
@@ -270,7 +299,11 @@ impl Driver<'_> {
             self.collected.drain(..want.len());
             return Ok(());
         }
-        Err(format!("expected client {:?}, client wrote {:?}", show(want), show(&self.collected)))
+        Err(format!(
+            "expected client {:?}, client wrote {:?}",
+            show(want),
+            show(&self.collected)
+        ))
     }
 
     /// Drains output and events and issues ops until nothing changes.
@@ -297,14 +330,21 @@ impl Driver<'_> {
     }
 
     fn feed_body(&mut self) -> bool {
-        let Some(run) = self.running.as_mut() else { return false };
-        let Some(body) = run.body.as_mut() else { return false };
+        let Some(run) = self.running.as_mut() else {
+            return false;
+        };
+        let Some(body) = run.body.as_mut() else {
+            return false;
+        };
         if run.body_ended || self.client.body_capacity() == 0 {
             return false;
         }
         let mut progressed = false;
         while !body.is_empty() {
-            match self.client.body(Instant::from_millis(self.now), body.clone()) {
+            match self
+                .client
+                .body(Instant::from_millis(self.now), body.clone())
+            {
                 Ok(0) => break,
                 Ok(n) => {
                     let _ = body.split_to(n);
@@ -326,7 +366,8 @@ impl Driver<'_> {
     }
 
     fn issue_op(&mut self) -> bool {
-        if self.running.is_some() || self.next_op >= self.case.ops.len() || !self.client.is_ready() {
+        if self.running.is_some() || self.next_op >= self.case.ops.len() || !self.client.is_ready()
+        {
             return false;
         }
         let index = self.next_op;
@@ -337,8 +378,12 @@ impl Driver<'_> {
             Op::Send { .. } => match envelope_for(op) {
                 Ok((env, body)) => {
                     let n = env.recipients.len();
-                    self.running =
-                        Some(Running { index, rcpts: vec![RcptResult::Pending; n], body: Some(body), body_ended: false });
+                    self.running = Some(Running {
+                        index,
+                        rcpts: vec![RcptResult::Pending; n],
+                        body: Some(body),
+                        body_ended: false,
+                    });
                     self.client.send(now, env)
                 }
                 Err(e) => Err(e),
@@ -354,8 +399,17 @@ impl Driver<'_> {
         true
     }
 
-    fn start_simple(&mut self, index: usize, f: impl FnOnce(&mut Client) -> Result<(), UsageError>) -> Result<(), UsageError> {
-        self.running = Some(Running { index, rcpts: Vec::new(), body: None, body_ended: true });
+    fn start_simple(
+        &mut self,
+        index: usize,
+        f: impl FnOnce(&mut Client) -> Result<(), UsageError>,
+    ) -> Result<(), UsageError> {
+        self.running = Some(Running {
+            index,
+            rcpts: Vec::new(),
+            body: None,
+            body_ended: true,
+        });
         f(&mut self.client)
     }
 
@@ -367,8 +421,12 @@ impl Driver<'_> {
 
     fn on_event(&mut self, ev: Event) {
         match ev {
-            Event::RecipientAccepted { index, reply } => self.set_rcpt(index, RcptResult::Ok(reply.code, enh(&reply))),
-            Event::RecipientRejected { index, error } => self.set_rcpt(index, RcptResult::Err(error)),
+            Event::RecipientAccepted { index, reply } => {
+                self.set_rcpt(index, RcptResult::Ok(reply.code, enh(&reply)))
+            }
+            Event::RecipientRejected { index, error } => {
+                self.set_rcpt(index, RcptResult::Err(error))
+            }
             Event::Delivered { .. } => self.finish(OpResult::Ok),
             Event::DeliveredPerRecipient { results } => {
                 for (index, r) in results {
@@ -378,13 +436,21 @@ impl Driver<'_> {
                     };
                     self.set_rcpt(index, res);
                 }
-                let any_ok =
-                    self.running.as_ref().is_some_and(|r| r.rcpts.iter().any(|x| matches!(x, RcptResult::Ok(..))));
+                let any_ok = self
+                    .running
+                    .as_ref()
+                    .is_some_and(|r| r.rcpts.iter().any(|x| matches!(x, RcptResult::Ok(..))));
                 if any_ok {
                     self.finish(OpResult::Ok);
                 } else {
                     let err = self.running.as_ref().and_then(|r| {
-                        r.rcpts.iter().rev().find_map(|x| if let RcptResult::Err(e) = x { Some(e.clone()) } else { None })
+                        r.rcpts.iter().rev().find_map(|x| {
+                            if let RcptResult::Err(e) = x {
+                                Some(e.clone())
+                            } else {
+                                None
+                            }
+                        })
                     });
                     match err {
                         Some(e) => self.finish(|r| OpResult::Failed(e, r)),
