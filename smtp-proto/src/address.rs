@@ -2,7 +2,8 @@
 //! address-literal), §4.1.3 (address literals), §4.5.3.1 (size limits), RFC 6531 §3.3
 //! (UTF-8 local parts and domains, which need SMTPUTF8).
 //!
-//! SKELETON: signatures are the contract other modules code against.
+//! Values are validated when they are made, so a path can always be written on a
+//! command line: no CR, LF, NUL or other control character can be inside one.
 
 use alloc::string::String;
 use core::fmt;
@@ -54,8 +55,17 @@ pub struct Domain(String);
 impl Domain {
     /// Validates a domain (a trailing dot is not allowed in SMTP).
     pub fn parse(s: &str) -> Result<Domain, AddressError> {
-        let _ = s;
-        todo!()
+        if s.is_empty() {
+            return Err(AddressError::Empty);
+        }
+        forbid_controls(s)?;
+        if s.len() > MAX_DOMAIN {
+            return Err(AddressError::DomainTooLong);
+        }
+        for label in s.split('.') {
+            check_label(label)?;
+        }
+        Ok(Domain(String::from(s)))
     }
     /// The domain as given.
     pub fn as_str(&self) -> &str {
@@ -96,8 +106,17 @@ pub enum Host {
 impl Host {
     /// Parses a domain or a bracketed address literal.
     pub fn parse(s: &str) -> Result<Host, AddressError> {
-        let _ = s;
-        todo!()
+        match s.strip_prefix('[') {
+            Some(rest) => {
+                let inner = rest.strip_suffix(']').ok_or(AddressError::BadLiteral)?;
+                forbid_controls(inner)?;
+                if s.len() > MAX_DOMAIN {
+                    return Err(AddressError::DomainTooLong);
+                }
+                parse_literal(inner).map(Host::Literal)
+            }
+            None => Domain::parse(s).map(Host::Domain),
+        }
     }
     /// False when the host needs SMTPUTF8.
     pub fn is_ascii(&self) -> bool {
@@ -110,8 +129,14 @@ impl Host {
 
 impl fmt::Display for Host {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let _ = f;
-        todo!()
+        match self {
+            Host::Domain(d) => f.write_str(d.as_str()),
+            Host::Literal(AddressLiteral::V4(a)) => write!(f, "[{a}]"),
+            Host::Literal(AddressLiteral::V6(a)) => write!(f, "[IPv6:{a}]"),
+            Host::Literal(AddressLiteral::General { tag, content }) => {
+                write!(f, "[{tag}:{content}]")
+            }
+        }
     }
 }
 
@@ -125,8 +150,22 @@ pub struct Mailbox {
 impl Mailbox {
     /// Parses `local@host` (angle brackets not allowed here).
     pub fn parse(s: &str) -> Result<Mailbox, AddressError> {
-        let _ = s;
-        todo!()
+        if s.is_empty() {
+            return Err(AddressError::Empty);
+        }
+        forbid_controls(s)?;
+        let at = split_at(s).ok_or(AddressError::MissingAt)?;
+        let (local, host) = (&s[..at], &s[at + 1..]);
+        check_local_part(local)?;
+        let host = Host::parse(host)?;
+        // RFC 5321 §4.5.3.1.3: the path with its brackets is at most 256 octets.
+        if s.len() + 2 > MAX_PATH {
+            return Err(AddressError::PathTooLong);
+        }
+        Ok(Mailbox {
+            local: String::from(local),
+            host,
+        })
     }
     /// The local part in wire form (quotes kept for a quoted string).
     pub fn local_part(&self) -> &str {
@@ -156,8 +195,11 @@ pub struct ReversePath(Option<Mailbox>);
 impl ReversePath {
     /// Parses `""`, `"<>"`, `"a@b"` or `"<a@b>"`.
     pub fn parse(s: &str) -> Result<ReversePath, AddressError> {
-        let _ = s;
-        todo!()
+        let inner = strip_brackets(s)?;
+        if inner.is_empty() {
+            return Ok(ReversePath(None));
+        }
+        Mailbox::parse(inner).map(|m| ReversePath(Some(m)))
     }
     /// The null reverse-path `<>`.
     #[must_use]
@@ -170,7 +212,7 @@ impl ReversePath {
     }
     /// False when the path needs SMTPUTF8.
     pub fn is_ascii(&self) -> bool {
-        self.0.as_ref().map_or(true, Mailbox::is_ascii)
+        self.0.as_ref().is_none_or(Mailbox::is_ascii)
     }
 }
 
@@ -196,8 +238,11 @@ pub enum ForwardPath {
 impl ForwardPath {
     /// Parses `"a@b"`, `"<a@b>"` or `"Postmaster"`; the null path is refused.
     pub fn parse(s: &str) -> Result<ForwardPath, AddressError> {
-        let _ = s;
-        todo!()
+        let inner = strip_brackets(s)?;
+        if inner.eq_ignore_ascii_case("postmaster") {
+            return Ok(ForwardPath::Postmaster);
+        }
+        Mailbox::parse(inner).map(ForwardPath::Mailbox)
     }
     /// False when the path needs SMTPUTF8.
     pub fn is_ascii(&self) -> bool {
@@ -215,5 +260,294 @@ impl fmt::Display for ForwardPath {
             ForwardPath::Mailbox(m) => write!(f, "<{m}>"),
             ForwardPath::Postmaster => f.write_str("<Postmaster>"),
         }
+    }
+}
+
+/// Removes one pair of angle brackets, if present. Source routes (`<@a,@b:c@d>`,
+/// RFC 5321 §4.1.1.3 "SHOULD NOT be used") are refused rather than silently dropped.
+fn strip_brackets(s: &str) -> Result<&str, AddressError> {
+    let inner = match s.strip_prefix('<') {
+        Some(rest) => rest
+            .strip_suffix('>')
+            .ok_or(AddressError::BadLocalPart("unbalanced angle brackets"))?,
+        None => s,
+    };
+    if inner.starts_with('@') {
+        return Err(AddressError::BadLocalPart(
+            "source routes are not supported",
+        ));
+    }
+    Ok(inner)
+}
+
+/// No control characters anywhere (CR and LF above all: they would end the line).
+fn forbid_controls(s: &str) -> Result<(), AddressError> {
+    match s.chars().find(|c| c.is_control()) {
+        Some(c) => Err(AddressError::ForbiddenChar(c)),
+        None => Ok(()),
+    }
+}
+
+/// The byte index of the `@` that separates local part and host: the last one
+/// outside a quoted string.
+fn split_at(s: &str) -> Option<usize> {
+    let (mut quoted, mut escaped, mut at) = (false, false, None);
+    for (i, b) in s.bytes().enumerate() {
+        match b {
+            _ if escaped => escaped = false,
+            b'\\' if quoted => escaped = true,
+            b'"' => quoted = !quoted,
+            b'@' if !quoted => at = Some(i),
+            _ => {}
+        }
+    }
+    at
+}
+
+/// RFC 5321 §4.1.2 Local-part = Dot-string / Quoted-string, plus UTF-8 (RFC 6531 §3.3).
+fn check_local_part(local: &str) -> Result<(), AddressError> {
+    if local.is_empty() {
+        return Err(AddressError::BadLocalPart("empty"));
+    }
+    if local.len() > MAX_LOCAL_PART {
+        return Err(AddressError::LocalPartTooLong);
+    }
+    if let Some(inner) = local.strip_prefix('"') {
+        return check_quoted(inner);
+    }
+    for atom in local.split('.') {
+        if atom.is_empty() {
+            return Err(AddressError::BadLocalPart(
+                "empty atom (leading, trailing or double dot)",
+            ));
+        }
+        if !atom.chars().all(is_atext) {
+            return Err(AddressError::BadLocalPart(
+                "character not allowed in an atom",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The rest of a quoted string after its opening quote.
+fn check_quoted(inner: &str) -> Result<(), AddressError> {
+    let body = inner
+        .strip_suffix('"')
+        .ok_or(AddressError::BadLocalPart("unterminated quoted string"))?;
+    let mut chars = body.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            // quoted-pairSMTP = %d92 %d32-126
+            '\\' => match chars.next() {
+                Some(' '..='~') => {}
+                _ => return Err(AddressError::BadLocalPart("bad quoted pair")),
+            },
+            '"' => return Err(AddressError::BadLocalPart("unescaped quote")),
+            // qtextSMTP = %d32-33 / %d35-91 / %d93-126, or UTF-8
+            ' '..='~' => {}
+            c if !c.is_ascii() => {}
+            _ => {
+                return Err(AddressError::BadLocalPart(
+                    "character not allowed in a quoted string",
+                ))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// RFC 5322 atext, plus any non-ASCII character (RFC 6531 §3.3).
+fn is_atext(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || "!#$%&'*+-/=?^_`{|}~".contains(c)
+        || (!c.is_ascii() && !c.is_whitespace())
+}
+
+/// RFC 5321 §4.1.2 sub-domain = Let-dig [Ldh-str], or a U-label (RFC 6531).
+fn check_label(label: &str) -> Result<(), AddressError> {
+    if label.is_empty() {
+        return Err(AddressError::BadDomain("empty label"));
+    }
+    if label.len() > 63 {
+        return Err(AddressError::BadDomain("label longer than 63 octets"));
+    }
+    if label.starts_with('-') || label.ends_with('-') {
+        return Err(AddressError::BadDomain(
+            "label starts or ends with a hyphen",
+        ));
+    }
+    let ok =
+        |c: char| c.is_ascii_alphanumeric() || c == '-' || (!c.is_ascii() && c.is_alphanumeric());
+    if !label.chars().all(ok) {
+        return Err(AddressError::BadDomain("character not allowed in a label"));
+    }
+    Ok(())
+}
+
+/// The inside of `[...]`: IPv4, `IPv6:...`, or a General-address-literal.
+fn parse_literal(inner: &str) -> Result<AddressLiteral, AddressError> {
+    if let Some((tag, content)) = inner.split_once(':') {
+        if tag.eq_ignore_ascii_case("IPv6") {
+            return content
+                .parse()
+                .map(AddressLiteral::V6)
+                .map_err(|_| AddressError::BadLiteral);
+        }
+        let tag_ok = check_label(tag).is_ok() && tag.is_ascii();
+        // dcontent = %d33-90 / %d94-126
+        let content_ok = !content.is_empty()
+            && content
+                .bytes()
+                .all(|b| (33..=90).contains(&b) || (94..=126).contains(&b));
+        if tag_ok && content_ok {
+            return Ok(AddressLiteral::General {
+                tag: String::from(tag),
+                content: String::from(content),
+            });
+        }
+        return Err(AddressError::BadLiteral);
+    }
+    // Strict dotted quad: four 1–3 digit numbers up to 255.
+    let parts: alloc::vec::Vec<&str> = inner.split('.').collect();
+    if parts.len() != 4
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || p.len() > 3 || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return Err(AddressError::BadLiteral);
+    }
+    inner
+        .parse()
+        .map(AddressLiteral::V4)
+        .map_err(|_| AddressError::BadLiteral)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_dot_atom_and_quoted_local_parts() {
+        assert_eq!(
+            Mailbox::parse("a.b+c@example.org").unwrap().local_part(),
+            "a.b+c"
+        );
+        let q = Mailbox::parse("\"john \\\"q\\\" doe\"@example.org").unwrap();
+        assert_eq!(q.local_part(), "\"john \\\"q\\\" doe\"");
+        let at = Mailbox::parse("\"a@b\"@example.org").unwrap();
+        assert_eq!(
+            at.host(),
+            &Host::Domain(Domain::parse("example.org").unwrap())
+        );
+    }
+
+    #[test]
+    fn refuses_bad_dots_and_missing_parts() {
+        assert!(Mailbox::parse("a..b@c.example").is_err());
+        assert!(Mailbox::parse(".a@c.example").is_err());
+        assert!(Mailbox::parse("a.@c.example").is_err());
+        assert_eq!(Mailbox::parse("nobody"), Err(AddressError::MissingAt));
+        assert_eq!(
+            Mailbox::parse("@c.example"),
+            Err(AddressError::BadLocalPart("empty"))
+        );
+        assert_eq!(Mailbox::parse(""), Err(AddressError::Empty));
+    }
+
+    #[test]
+    fn refuses_line_breaks_anywhere() {
+        assert_eq!(
+            Mailbox::parse("a@b.example\r\nRCPT TO:<x@y>"),
+            Err(AddressError::ForbiddenChar('\r'))
+        );
+        assert!(ForwardPath::parse("<a\n@b.example>").is_err());
+        assert!(Domain::parse("b\0.example").is_err());
+        assert!(Mailbox::parse("\"a\r\"@b.example").is_err());
+    }
+
+    #[test]
+    fn parses_address_literals() {
+        assert_eq!(
+            Host::parse("[192.0.2.1]").unwrap().to_string(),
+            "[192.0.2.1]"
+        );
+        assert_eq!(
+            Host::parse("[IPv6:2001:db8::1]").unwrap().to_string(),
+            "[IPv6:2001:db8::1]"
+        );
+        assert_eq!(
+            Host::parse("[x-tag:abc]").unwrap().to_string(),
+            "[x-tag:abc]"
+        );
+        assert_eq!(Host::parse("[300.1.1.1]"), Err(AddressError::BadLiteral));
+        assert_eq!(Host::parse("[1.2.3]"), Err(AddressError::BadLiteral));
+        assert_eq!(Host::parse("[IPv6:zz]"), Err(AddressError::BadLiteral));
+        assert_eq!(Host::parse("[1.2.3.4"), Err(AddressError::BadLiteral));
+    }
+
+    #[test]
+    fn enforces_rfc5321_lengths_at_the_boundary() {
+        let l64 = "a".repeat(64);
+        assert!(Mailbox::parse(&format!("{l64}@x.example")).is_ok());
+        assert_eq!(
+            Mailbox::parse(&format!("a{l64}@x.example")),
+            Err(AddressError::LocalPartTooLong)
+        );
+        let label = "b".repeat(63);
+        let d255 = format!("{label}.{label}.{label}.{}", "c".repeat(63));
+        assert_eq!(d255.len(), 255);
+        assert!(Domain::parse(&d255).is_ok());
+        assert_eq!(
+            Domain::parse(&format!("{d255}x")),
+            Err(AddressError::DomainTooLong)
+        );
+        // path: "<" + local + "@" + domain + ">" <= 256
+        let domain = format!("{label}.{label}.{label}.{}", "c".repeat(57));
+        let ok = format!("{}@{domain}", "a".repeat(254 - 1 - domain.len()));
+        assert_eq!(ok.len() + 2, 256);
+        assert!(Mailbox::parse(&ok).is_ok());
+        assert_eq!(
+            Mailbox::parse(&format!("a{ok}")),
+            Err(AddressError::PathTooLong)
+        );
+        assert!(Domain::parse(&format!("{}.example", "d".repeat(64))).is_err());
+    }
+
+    #[test]
+    fn labels_may_not_start_or_end_with_hyphen() {
+        assert!(Domain::parse("-a.example").is_err());
+        assert!(Domain::parse("a-.example").is_err());
+        assert!(Domain::parse("a-b.example").is_ok());
+        assert!(Domain::parse("a.example.").is_err());
+        assert!(Domain::parse("a_b.example").is_err());
+    }
+
+    #[test]
+    fn utf8_addresses_need_smtputf8() {
+        let m = Mailbox::parse("jörg@bücher.example").unwrap();
+        assert!(!m.is_ascii());
+        assert!(Mailbox::parse("a@b.example").unwrap().is_ascii());
+    }
+
+    #[test]
+    fn paths_accept_brackets_null_and_postmaster() {
+        assert_eq!(ReversePath::parse("").unwrap(), ReversePath::null());
+        assert_eq!(ReversePath::parse("<>").unwrap().to_string(), "<>");
+        assert_eq!(
+            ReversePath::parse("<a@b.example>").unwrap().to_string(),
+            "<a@b.example>"
+        );
+        assert_eq!(
+            ForwardPath::parse("postmaster").unwrap(),
+            ForwardPath::Postmaster
+        );
+        assert_eq!(
+            ForwardPath::parse("<Postmaster>").unwrap().to_string(),
+            "<Postmaster>"
+        );
+        assert!(ForwardPath::parse("<>").is_err());
+        assert!(ForwardPath::parse("<@relay.example:a@b.example>").is_err());
+        assert!(ReversePath::parse("<a@b.example").is_err());
     }
 }

@@ -4,7 +4,8 @@
 //! (CHUNKING, BINARYMIME), RFC 3461 (DSN), RFC 4954 (AUTH), RFC 9422 (LIMITS),
 //! RFC 6710 (MT-PRIORITY), RFC 2852 (DELIVERBY), RFC 4865 (FUTURERELEASE).
 //!
-//! SKELETON: signatures are the contract other modules code against.
+//! Keywords are case-insensitive; unknown ones are kept with their parameters so a
+//! caller can use extensions this crate does not know.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -30,8 +31,41 @@ impl Limits {
     /// Parses the text after the `LIMITS` keyword (leading spaces allowed), e.g.
     /// `" RCPTMAX=100 MAILMAX=1000"`. `None` when the whole keyword must be ignored.
     pub fn parse(text: &str) -> Option<Limits> {
-        let _ = text;
-        todo!()
+        let mut limits = Limits::default();
+        // RFC 9422 §4: `LIMITS` SP limit *(SP limit); tolerate the leading space(s).
+        let text = text.trim_start_matches(' ');
+        if text.is_empty() {
+            return Some(limits);
+        }
+        for pair in text.split(' ') {
+            let (name, value) = pair.split_once('=')?;
+            let name_ok = !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            let value_ok = !value.is_empty()
+                && value
+                    .bytes()
+                    .all(|b| (0x21..0x7f).contains(&b) && b != b';');
+            if !name_ok || !value_ok {
+                return None; // RFC 9422 §4: a syntax error drops the whole keyword.
+            }
+            let key = name.to_ascii_uppercase();
+            if limits.params.iter().any(|(k, _)| *k == key) {
+                return None; // Not specified; duplicates are an error, as mox has it.
+            }
+            // RFC 9422 §4: a bad value drops that value only. mox matches the names
+            // case-sensitively; they are case-insensitive keywords, so we don't.
+            let number = limit_value(value);
+            match key.as_str() {
+                "MAILMAX" => limits.mailmax = number,
+                "RCPTMAX" => limits.rcptmax = number,
+                "RCPTDOMAINMAX" => limits.rcptdomainmax = number,
+                _ => {}
+            }
+            limits.params.push((key, String::from(value)));
+        }
+        Some(limits)
     }
 }
 
@@ -97,8 +131,81 @@ impl Capabilities {
     /// Reads an EHLO/LHLO 250 reply. Keywords are case-insensitive; an empty line
     /// (smtp-sink's last `250 `) is skipped; unknown keywords go to `other`.
     pub fn parse(reply: &Reply) -> Result<Capabilities, CapabilityError> {
-        let _ = reply;
-        todo!()
+        if reply.code != 250 {
+            return Err(CapabilityError::NotOk(reply.code));
+        }
+        let mut caps = Capabilities::default();
+        let mut lines = reply.lines.iter();
+        // RFC 5321 §4.1.1.1: the first line is the server's domain and a greeting.
+        if let Some(first) = lines.next() {
+            caps.domain = String::from(first.split(' ').next().unwrap_or(""));
+        }
+        for line in lines {
+            let line = line.trim();
+            if line.is_empty() {
+                continue; // Postfix smtp-sink ends with an empty `250 `.
+            }
+            let (keyword, params) = match line.split_once([' ', '=']) {
+                Some((k, p)) => (k, p),
+                None => (line, ""),
+            };
+            caps.add(&keyword.to_ascii_uppercase(), params.trim());
+        }
+        Ok(caps)
+    }
+
+    /// Records one keyword (upper case) and its parameter text.
+    fn add(&mut self, keyword: &str, params: &str) {
+        let first = params.split(' ').find(|p| !p.is_empty());
+        match keyword {
+            "STARTTLS" => self.starttls = true,
+            "ENHANCEDSTATUSCODES" => self.enhanced_status_codes = true,
+            "8BITMIME" => self.eight_bit_mime = true,
+            "PIPELINING" => self.pipelining = true,
+            "SMTPUTF8" => self.smtputf8 = true, // RFC 6531 §3.3: parameters ignored
+            "REQUIRETLS" => self.requiretls = true,
+            "CHUNKING" => self.chunking = true,
+            "BINARYMIME" => self.binarymime = true,
+            "DSN" => self.dsn = true,
+            "SIZE" => {
+                // RFC 1870 §4 / DESIGN rule 12: no number, 0 or garbage = no known limit.
+                self.size_advertised = true;
+                self.max_size = first.and_then(|v| v.parse::<u64>().ok()).filter(|&n| n > 0);
+            }
+            // RFC 4954 §3, plus the pre-standard `AUTH=` form some servers still send.
+            "AUTH" => {
+                for mech in params.split(' ').filter(|m| !m.is_empty()) {
+                    let mech = mech.to_ascii_uppercase();
+                    if !self.auth.contains(&mech) {
+                        self.auth.push(mech);
+                    }
+                }
+            }
+            "LIMITS" => self.limits = Limits::parse(params),
+            "MT-PRIORITY" => {
+                self.mt_priority = true;
+                self.mt_priority_profile = first.map(String::from);
+            }
+            "DELIVERBY" => {
+                self.deliverby = true;
+                self.deliverby_min = first.and_then(|v| v.parse().ok());
+            }
+            "FUTURERELEASE" => {
+                // RFC 4865 §3: max-future-release-interval SP max-future-release-date-time
+                self.futurerelease = true;
+                let mut it = params.split(' ').filter(|p| !p.is_empty());
+                self.futurerelease_max_interval = it.next().and_then(|v| v.parse().ok());
+                self.futurerelease_max_datetime = it.next().map(String::from);
+            }
+            _ => {
+                let params = params
+                    .split(' ')
+                    .filter(|p| !p.is_empty())
+                    .map(String::from)
+                    .collect();
+                self.other.push((String::from(keyword), params));
+            }
+        }
     }
     /// True when `mechanism` (any case) is among the AUTH mechanisms.
     pub fn supports_auth(&self, mechanism: &str) -> bool {
@@ -106,7 +213,33 @@ impl Capabilities {
     }
     /// Whether the keyword (any case) was advertised, known or not.
     pub fn has(&self, keyword: &str) -> bool {
-        let _ = keyword;
-        todo!()
+        let k = keyword.to_ascii_uppercase();
+        let known = match k.as_str() {
+            "STARTTLS" => self.starttls,
+            "ENHANCEDSTATUSCODES" => self.enhanced_status_codes,
+            "8BITMIME" => self.eight_bit_mime,
+            "PIPELINING" => self.pipelining,
+            "SMTPUTF8" => self.smtputf8,
+            "REQUIRETLS" => self.requiretls,
+            "CHUNKING" => self.chunking,
+            "BINARYMIME" => self.binarymime,
+            "DSN" => self.dsn,
+            "SIZE" => self.size_advertised,
+            "AUTH" => !self.auth.is_empty(),
+            "LIMITS" => self.limits.is_some(),
+            "MT-PRIORITY" => self.mt_priority,
+            "DELIVERBY" => self.deliverby,
+            "FUTURERELEASE" => self.futurerelease,
+            _ => false,
+        };
+        known || self.other.iter().any(|(o, _)| *o == k)
     }
+}
+
+/// RFC 9422 §4: a limit value is 1–6 digits and more than zero (mox's rule).
+fn limit_value(value: &str) -> Option<u32> {
+    if value.len() > 6 || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    value.parse().ok().filter(|&n| n > 0)
 }

@@ -6,17 +6,28 @@
 //!
 //! Every argument is validated when its value is made, so encoding never fails and
 //! never writes CR or LF inside a line.
-//!
-//! SKELETON: signatures are the contract other modules code against.
 
+use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
+use base64::Engine as _;
 use core::fmt;
+use core::fmt::Write as _;
+
+use crate::xtext::{encode_utf8_addr_xtext, encode_xtext};
 
 use crate::address::{ForwardPath, Host, ReversePath};
 
 /// RFC 5321 §4.5.3.1.4: a command line is at most 512 octets, CRLF included.
 pub const MAX_COMMAND_LINE: usize = 512;
+/// RFC 4954 §4: servers accept AUTH lines of at least 12288 octets.
+pub const MAX_AUTH_LINE: usize = 12288;
+/// RFC 3461 §4.4: an ENVID is at most 100 characters.
+pub const MAX_ENVID: usize = 100;
+/// RFC 3461 §4.2: an ORCPT value is at most 500 characters.
+pub const MAX_ORCPT: usize = 500;
+/// Our bound on any other parameter (keyword=value), so MAIL/RCPT lines stay bounded.
+pub const MAX_EXTRA_PARAM: usize = 512;
 
 /// Why a command or parameter value cannot be made. The caller's fault.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -155,8 +166,19 @@ pub struct EnvId(String);
 impl EnvId {
     /// Validates an envelope identifier (unencoded form).
     pub fn new(s: &str) -> Result<EnvId, CommandError> {
-        let _ = s;
-        todo!()
+        let bad = |reason| {
+            Err(CommandError::BadValue {
+                keyword: "ENVID".into(),
+                reason,
+            })
+        };
+        if s.is_empty() || s.len() > MAX_ENVID {
+            return bad("must be 1 to 100 characters");
+        }
+        if !s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+            return bad("must be printable ASCII");
+        }
+        Ok(EnvId(s.into()))
     }
     /// The unencoded identifier.
     pub fn as_str(&self) -> &str {
@@ -176,8 +198,48 @@ pub struct Orcpt {
 impl Orcpt {
     /// Parses `type;address` (e.g. `rfc822;a@example.org`) in unencoded form.
     pub fn parse(s: &str) -> Result<Orcpt, CommandError> {
-        let _ = s;
-        todo!()
+        let bad = |reason| {
+            Err(CommandError::BadValue {
+                keyword: "ORCPT".into(),
+                reason,
+            })
+        };
+        let Some((addr_type, address)) = s.split_once(';') else {
+            return bad("must be type;address");
+        };
+        if addr_type.is_empty()
+            || !addr_type
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return bad("address type must be an atom such as rfc822");
+        }
+        if address.is_empty() || address.chars().any(char::is_control) {
+            return bad("address must be non-empty without control characters");
+        }
+        let o = Orcpt {
+            addr_type: addr_type.into(),
+            address: address.into(),
+        };
+        if o.encoded().len() > MAX_ORCPT {
+            return bad("encoded value longer than 500 characters");
+        }
+        Ok(o)
+    }
+
+    /// The value as written: `rfc822;xtext`, or `utf-8;utf-8-addr-xtext` for a non-ASCII
+    /// address (RFC 6533 §4; the xtext form is safe with or without SMTPUTF8).
+    pub fn encoded(&self) -> String {
+        let mut out = String::new();
+        if self.address.is_ascii() && !self.addr_type.eq_ignore_ascii_case("utf-8") {
+            out.push_str(&self.addr_type);
+            out.push(';');
+            encode_xtext(&self.address, &mut out);
+        } else {
+            out.push_str("utf-8;");
+            encode_utf8_addr_xtext(&self.address, &mut out);
+        }
+        out
     }
     /// The address type, e.g. `rfc822` or `utf-8`.
     pub fn addr_type(&self) -> &str {
@@ -220,8 +282,38 @@ impl EsmtpParam {
     /// Validates keyword and value (`esmtp-value = 1*(%d33-60 / %d62-126)`, plus UTF-8
     /// per RFC 6531 §3.3 when `utf8` is true).
     pub fn new(keyword: &str, value: Option<&str>, utf8: bool) -> Result<EsmtpParam, CommandError> {
-        let _ = (keyword, value, utf8);
-        todo!()
+        let kw_ok = keyword
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric())
+            && keyword
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+        if !kw_ok {
+            return Err(CommandError::BadKeyword(keyword.into()));
+        }
+        if let Some(v) = value {
+            let ok_char = |c: char| {
+                (c.is_ascii_graphic() && c != '=')
+                    || (utf8 && !c.is_ascii() && !c.is_control() && !c.is_whitespace())
+            };
+            if v.is_empty() || !v.chars().all(ok_char) {
+                return Err(CommandError::BadValue {
+                    keyword: keyword.into(),
+                    reason: "characters not allowed in a parameter value",
+                });
+            }
+        }
+        if keyword.len() + value.map_or(0, |v| v.len() + 1) > MAX_EXTRA_PARAM {
+            return Err(CommandError::BadValue {
+                keyword: keyword.into(),
+                reason: "parameter too long",
+            });
+        }
+        Ok(EsmtpParam {
+            keyword: keyword.into(),
+            value: value.map(String::from),
+        })
     }
     /// The keyword as given.
     pub fn keyword(&self) -> &str {
@@ -331,21 +423,264 @@ pub enum Command {
 impl Command {
     /// The command's verb.
     pub fn verb(&self) -> Verb {
-        todo!()
+        match self {
+            Command::Ehlo(_) => Verb::Ehlo,
+            Command::Helo(_) => Verb::Helo,
+            Command::Lhlo(_) => Verb::Lhlo,
+            Command::StartTls => Verb::StartTls,
+            Command::Auth { .. } | Command::AuthResponse(_) | Command::AuthCancel => Verb::Auth,
+            Command::Mail { .. } => Verb::Mail,
+            Command::Rcpt { .. } => Verb::Rcpt,
+            Command::Data => Verb::Data,
+            Command::Bdat { .. } => Verb::Bdat,
+            Command::Rset => Verb::Rset,
+            Command::Noop => Verb::Noop,
+            Command::Quit => Verb::Quit,
+            Command::Vrfy(_) => Verb::Vrfy,
+        }
     }
+
     /// Checks every argument and the line length this command may have. `send`-time
     /// validation calls this, so `encode` never produces a bad line.
     pub fn validate(&self) -> Result<(), CommandError> {
-        todo!()
+        match self {
+            Command::Auth { mechanism, .. } => check_mechanism(mechanism)?,
+            Command::Mail { params, .. } => check_mail_params(params)?,
+            Command::Rcpt { params, .. } => {
+                if matches!(
+                    params.notify,
+                    Some(Notify::On {
+                        success: false,
+                        failure: false,
+                        delay: false
+                    })
+                ) {
+                    return Err(bad("NOTIFY", "at least one of SUCCESS, FAILURE, DELAY"));
+                }
+            }
+            Command::Vrfy(arg) if arg.is_empty() || arg.chars().any(char::is_control) => {
+                return Err(bad(
+                    "VRFY",
+                    "argument must be non-empty without control characters",
+                ));
+            }
+            _ => {}
+        }
+        let mut line = Vec::new();
+        self.encode(&mut line);
+        let limit = self.line_limit();
+        if line.len() > limit {
+            return Err(CommandError::LineTooLong {
+                len: line.len(),
+                limit,
+            });
+        }
+        Ok(())
     }
+
+    /// RFC 5321 §4.5.3.1.4: 512 octets, which extensions may raise: MAIL and RCPT
+    /// keep 512 for the command and path and add what their parameters bring (each
+    /// bounded: ENVID 100, ORCPT 500, others 512); AUTH has RFC 4954's 12288.
+    fn line_limit(&self) -> usize {
+        match self {
+            Command::Auth { .. } | Command::AuthResponse(_) => MAX_AUTH_LINE,
+            Command::Mail { params, .. } => MAX_COMMAND_LINE + mail_params_text(params).len(),
+            Command::Rcpt { params, .. } => MAX_COMMAND_LINE + rcpt_params_text(params).len(),
+            _ => MAX_COMMAND_LINE,
+        }
+    }
+
     /// Appends the command line, CRLF included, to `out`.
     pub fn encode(&self, out: &mut Vec<u8>) {
-        let _ = out;
-        todo!()
+        out.extend_from_slice(self.line(false).as_bytes());
+        out.extend_from_slice(b"\r\n");
     }
+
     /// The line as a trace may show it: AUTH responses and initial responses are
     /// replaced by `<redacted>` (DESIGN rule 11), no CRLF.
     pub fn trace_line(&self) -> String {
-        todo!()
+        self.line(true)
+    }
+
+    fn line(&self, redact: bool) -> String {
+        let b64 = |bytes: &[u8]| -> String {
+            if redact {
+                "<redacted>".into()
+            } else if bytes.is_empty() {
+                "=".into()
+            } else {
+                base64::engine::general_purpose::STANDARD.encode(bytes)
+            }
+        };
+        match self {
+            Command::Ehlo(h) => format!("EHLO {h}"),
+            Command::Helo(h) => format!("HELO {h}"),
+            Command::Lhlo(h) => format!("LHLO {h}"),
+            Command::StartTls => "STARTTLS".into(),
+            Command::Auth {
+                mechanism,
+                initial: None,
+            } => format!("AUTH {mechanism}"),
+            Command::Auth {
+                mechanism,
+                initial: Some(r),
+            } => format!("AUTH {mechanism} {}", b64(r)),
+            // A response to a challenge: empty stays empty (RFC 4954 §4).
+            Command::AuthResponse(r) if r.is_empty() => String::new(),
+            Command::AuthResponse(r) => b64(r),
+            Command::AuthCancel => "*".into(),
+            Command::Mail { from, params } => {
+                format!("MAIL FROM:{from}{}", mail_params_text(params))
+            }
+            Command::Rcpt { to, params } => format!("RCPT TO:{to}{}", rcpt_params_text(params)),
+            Command::Data => "DATA".into(),
+            Command::Bdat { size, last: true } => format!("BDAT {size} LAST"),
+            Command::Bdat { size, last: false } => format!("BDAT {size}"),
+            Command::Rset => "RSET".into(),
+            Command::Noop => "NOOP".into(),
+            Command::Quit => "QUIT".into(),
+            Command::Vrfy(arg) => format!("VRFY {arg}"),
+        }
+    }
+}
+
+fn bad(keyword: &str, reason: &'static str) -> CommandError {
+    CommandError::BadValue {
+        keyword: keyword.into(),
+        reason,
+    }
+}
+
+/// RFC 4422 §3.1: 1–20 of upper-case letters, digits, `-` and `_`.
+fn check_mechanism(m: &str) -> Result<(), CommandError> {
+    let ok = (1..=20).contains(&m.len())
+        && m.bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(CommandError::BadMechanism(m.into()))
+    }
+}
+
+fn check_mail_params(p: &MailParams) -> Result<(), CommandError> {
+    if p.mt_priority.is_some_and(|v| !(-9..=9).contains(&v)) {
+        return Err(bad("MT-PRIORITY", "must be -9 to 9 (RFC 6710 §2)"));
+    }
+    if let Some(by) = p.deliver_by {
+        // RFC 2852 §4: up to 9 digits; a zero or negative time only with mode N.
+        if by.seconds.unsigned_abs() > 999_999_999 || (by.seconds <= 0 && by.return_on_expiry) {
+            return Err(bad("BY", "out of range (RFC 2852 §4)"));
+        }
+    }
+    match &p.future_release {
+        Some(FutureRelease::HoldFor(n)) if *n > 999_999_999 => {
+            return Err(bad("HOLDFOR", "at most 9 digits"))
+        }
+        Some(FutureRelease::HoldUntil(t))
+            if t.is_empty()
+                || t.len() > 64
+                || !t
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-:.+".contains(&b)) =>
+        {
+            return Err(bad("HOLDUNTIL", "must be an RFC 3339 date-time"))
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// MAIL parameters in the fixed order of DESIGN rule 13, each with a leading space.
+fn mail_params_text(p: &MailParams) -> String {
+    let mut s = String::new();
+    if let Some(size) = p.size {
+        let _ = write!(s, " SIZE={size}");
+    }
+    match p.body {
+        Some(BodyType::SevenBit) => s.push_str(" BODY=7BIT"),
+        Some(BodyType::EightBitMime) => s.push_str(" BODY=8BITMIME"),
+        Some(BodyType::BinaryMime) => s.push_str(" BODY=BINARYMIME"),
+        None => {}
+    }
+    if p.smtputf8 {
+        s.push_str(" SMTPUTF8");
+    }
+    if p.requiretls {
+        s.push_str(" REQUIRETLS");
+    }
+    match p.ret {
+        Some(Ret::Full) => s.push_str(" RET=FULL"),
+        Some(Ret::Hdrs) => s.push_str(" RET=HDRS"),
+        None => {}
+    }
+    if let Some(id) = &p.envid {
+        s.push_str(" ENVID=");
+        encode_xtext(id.as_str(), &mut s);
+    }
+    if let Some(v) = p.mt_priority {
+        let _ = write!(s, " MT-PRIORITY={v}");
+    }
+    if let Some(by) = p.deliver_by {
+        let mode = if by.return_on_expiry { 'R' } else { 'N' };
+        let trace = if by.trace { "T" } else { "" };
+        let _ = write!(s, " BY={};{mode}{trace}", by.seconds);
+    }
+    match &p.future_release {
+        Some(FutureRelease::HoldFor(n)) => {
+            let _ = write!(s, " HOLDFOR={n}");
+        }
+        Some(FutureRelease::HoldUntil(t)) => {
+            let _ = write!(s, " HOLDUNTIL={t}");
+        }
+        None => {}
+    }
+    push_extra(&mut s, &p.extra);
+    s
+}
+
+/// RCPT parameters: `NOTIFY=`, `ORCPT=`, then the others.
+fn rcpt_params_text(p: &RcptParams) -> String {
+    let mut s = String::new();
+    match p.notify {
+        Some(Notify::Never) => s.push_str(" NOTIFY=NEVER"),
+        Some(Notify::On {
+            success,
+            failure,
+            delay,
+        }) => {
+            let names: Vec<&str> = [(success, "SUCCESS"), (failure, "FAILURE"), (delay, "DELAY")]
+                .iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, n)| *n)
+                .collect();
+            s.push_str(" NOTIFY=");
+            s.push_str(&names.join(","));
+        }
+        None => {}
+    }
+    if let Some(o) = &p.orcpt {
+        s.push_str(" ORCPT=");
+        s.push_str(&o.encoded());
+    }
+    push_extra(&mut s, &p.extra);
+    s
+}
+
+fn push_extra(s: &mut String, extra: &[EsmtpParam]) {
+    for e in extra {
+        s.push(' ');
+        s.push_str(e.keyword());
+        if let Some(v) = e.value() {
+            s.push('=');
+            s.push_str(v);
+        }
+    }
+}
+
+impl fmt::Display for Command {
+    /// The redacted trace form.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.trace_line())
     }
 }

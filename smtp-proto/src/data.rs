@@ -3,12 +3,16 @@
 //! chunks, no stuffing) and §3 (BINARYMIME: bytes untouched).
 //!
 //! Output goes to the caller's queue as `Bytes` pieces: spans that need no change are
-//! slices of the input `Bytes` (no copy); inserted bytes are static pieces.
-//!
-//! SKELETON: signatures are the contract other modules code against.
+//! slices of the input `Bytes` (no copy); inserted bytes are static pieces. State
+//! (a CR held back at a chunk's end, whether we are at a line start) carries across
+//! chunks, so no chunking of the input can produce `CRLF . CRLF` before the end.
 
 use alloc::collections::VecDeque;
 use bytes::Bytes;
+
+const CRLF: Bytes = Bytes::from_static(b"\r\n");
+const DOT: Bytes = Bytes::from_static(b".");
+const END: Bytes = Bytes::from_static(b".\r\n");
 
 /// What to do with a CR or LF that is not part of a CRLF pair (DESIGN rule 3).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -33,36 +37,169 @@ pub enum DataError {
     },
 }
 
+/// The line-ending state shared by both encoders.
+#[derive(Debug, Clone, Copy)]
+struct Lines {
+    policy: LineEndings,
+    /// The previous chunk ended in CR; its LF (or not) is still to come.
+    pending_cr: bool,
+    /// The next byte starts a line (the message start counts).
+    at_line_start: bool,
+}
+
+impl Lines {
+    fn new(policy: LineEndings) -> Lines {
+        Lines {
+            policy,
+            pending_cr: false,
+            at_line_start: true,
+        }
+    }
+
+    /// Under `Reject`, the offset of the first bare CR or LF of `chunk`.
+    fn first_bare(&self, chunk: &[u8]) -> Option<usize> {
+        if self.policy != LineEndings::Reject {
+            return None;
+        }
+        if self.pending_cr && chunk.first().is_some_and(|&b| b != b'\n') {
+            return Some(0);
+        }
+        for i in memchr::memchr2_iter(b'\r', b'\n', chunk) {
+            let bare = if chunk[i] == b'\r' {
+                chunk.get(i + 1).is_some_and(|&b| b != b'\n')
+            } else if i == 0 {
+                !self.pending_cr
+            } else {
+                chunk[i - 1] != b'\r'
+            };
+            if bare {
+                return Some(i);
+            }
+        }
+        None
+    }
+
+    /// Normalises `chunk` (and dot-stuffs when `stuff`), pushing pieces; returns the
+    /// number of bytes pushed.
+    fn walk(&mut self, chunk: &Bytes, stuff: bool, out: &mut VecDeque<Bytes>) -> usize {
+        let mut pushed = 0;
+        let mut emit = |piece: Bytes, out: &mut VecDeque<Bytes>| {
+            pushed += piece.len();
+            if !piece.is_empty() {
+                out.push_back(piece);
+            }
+        };
+        let len = chunk.len();
+        let (mut pos, mut span) = (0, 0);
+        if self.pending_cr && len > 0 {
+            // The held CR pairs with a leading LF, or was bare: either way, one CRLF.
+            self.pending_cr = false;
+            emit(CRLF, out);
+            if chunk[0] == b'\n' {
+                pos = 1;
+                span = 1;
+            }
+            self.at_line_start = true;
+        }
+        loop {
+            if stuff && self.at_line_start && chunk.get(pos) == Some(&b'.') {
+                // RFC 5321 §4.5.2: double a leading dot.
+                emit(chunk.slice(span..pos), out);
+                emit(DOT, out);
+                span = pos;
+            }
+            let Some(rel) = memchr::memchr2(b'\r', b'\n', &chunk[pos..]) else {
+                if pos < len {
+                    self.at_line_start = false;
+                }
+                emit(chunk.slice(span..len), out);
+                return pushed;
+            };
+            let i = pos + rel;
+            if chunk[i] == b'\r' && chunk.get(i + 1) == Some(&b'\n') {
+                pos = i + 2; // a proper CRLF stays inside the span
+            } else if chunk[i] == b'\r' && i + 1 == len {
+                emit(chunk.slice(span..i), out);
+                self.pending_cr = true;
+                self.at_line_start = false;
+                return pushed;
+            } else {
+                // A bare CR or bare LF becomes CRLF (DESIGN rule 3).
+                emit(chunk.slice(span..i), out);
+                emit(CRLF, out);
+                pos = i + 1;
+                span = pos;
+            }
+            self.at_line_start = true;
+        }
+    }
+
+    /// Flushes a held CR as CRLF; returns the bytes pushed.
+    fn flush_cr(&mut self, out: &mut VecDeque<Bytes>) -> usize {
+        if !self.pending_cr {
+            return 0;
+        }
+        self.pending_cr = false;
+        self.at_line_start = true;
+        out.push_back(CRLF);
+        2
+    }
+}
+
 /// Streaming DATA payload encoder: CRLF normalisation, dot-stuffing, and the
 /// `CRLF . CRLF` terminator. State carries across chunk boundaries, so no chunking of
 /// the input can produce `CRLF . CRLF` before [`DataEncoder::finish`].
 #[derive(Debug, Clone)]
 pub struct DataEncoder {
-    _private: (),
+    lines: Lines,
+    encoded: u64,
 }
 
 impl DataEncoder {
     /// A new encoder at the start of the message (the start is a line start).
     #[must_use]
     pub fn new(policy: LineEndings) -> DataEncoder {
-        let _ = policy;
-        todo!()
+        DataEncoder {
+            lines: Lines::new(policy),
+            encoded: 0,
+        }
     }
+
     /// Encodes one chunk, pushing pieces to `out`. Under `Reject`, a chunk with a bare
     /// line ending returns an error and pushes nothing (state unchanged).
     pub fn encode(&mut self, chunk: Bytes, out: &mut VecDeque<Bytes>) -> Result<(), DataError> {
-        let _ = (chunk, out);
-        todo!()
+        if let Some(offset) = self.lines.first_bare(&chunk) {
+            return Err(DataError::BareLineEnding { offset });
+        }
+        self.encoded += self.lines.walk(&chunk, true, out) as u64;
+        Ok(())
     }
-    /// Pushes what ends the data: a CRLF if the body did not end with one (or a pending
-    /// CR's LF), then `.\r\n`. The encoder is then done.
+
+    /// Under `Reject`, whether the body as given so far may end here (a CR at its very
+    /// end is bare). `finish` itself never fails: it normalises what is left.
+    pub fn check_finish(&self) -> Result<(), DataError> {
+        if self.lines.policy == LineEndings::Reject && self.lines.pending_cr {
+            return Err(DataError::BareLineEnding { offset: 0 });
+        }
+        Ok(())
+    }
+
+    /// Pushes what ends the data: a CRLF if the body did not end with one (a held CR
+    /// becomes that CRLF), then `.\r\n`.
     pub fn finish(&mut self, out: &mut VecDeque<Bytes>) {
-        let _ = out;
-        todo!()
+        self.encoded += self.lines.flush_cr(out) as u64;
+        if !self.lines.at_line_start {
+            out.push_back(CRLF);
+            self.encoded += 2;
+        }
+        out.push_back(END);
+        self.encoded += 3;
+        self.lines.at_line_start = true;
     }
+
     /// Bytes pushed to `out` so far.
     pub fn encoded_len(&self) -> u64 {
-        todo!()
+        self.encoded
     }
 }
 
@@ -72,30 +209,276 @@ impl DataEncoder {
 /// actually pushed.
 #[derive(Debug, Clone)]
 pub struct BdatEncoder {
-    _private: (),
+    lines: Lines,
+    binary: bool,
 }
 
 impl BdatEncoder {
     /// A new normaliser; `binary` = BINARYMIME (bytes untouched, policy ignored).
     #[must_use]
     pub fn new(policy: LineEndings, binary: bool) -> BdatEncoder {
-        let _ = (policy, binary);
-        todo!()
+        BdatEncoder {
+            lines: Lines::new(policy),
+            binary,
+        }
     }
+
     /// Normalises one chunk, pushing its pieces to `out` and returning how many bytes
     /// were pushed. Errors as [`DataEncoder::encode`].
     pub fn encode(&mut self, chunk: Bytes, out: &mut VecDeque<Bytes>) -> Result<usize, DataError> {
-        let _ = (chunk, out);
-        todo!()
+        if self.binary {
+            let n = chunk.len();
+            if n > 0 {
+                out.push_back(chunk);
+            }
+            return Ok(n);
+        }
+        if let Some(offset) = self.lines.first_bare(&chunk) {
+            return Err(DataError::BareLineEnding { offset });
+        }
+        Ok(self.lines.walk(&chunk, false, out))
     }
+
     /// Pushes whatever is held back (a pending CR becomes CRLF) and returns its length.
     pub fn finish(&mut self, out: &mut VecDeque<Bytes>) -> usize {
-        let _ = out;
-        todo!()
+        self.lines.flush_cr(out)
     }
+
     /// Appends the `BDAT n[ LAST]\r\n` line (RFC 3030 §2) to `out`.
     pub fn frame(size: u64, last: bool, out: &mut alloc::vec::Vec<u8>) {
-        let _ = (size, last, out);
-        todo!()
+        crate::command::Command::Bdat { size, last }.encode(out);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec::Vec;
+    use proptest::prelude::*;
+
+    fn data(chunks: &[&[u8]], policy: LineEndings) -> Result<Vec<u8>, DataError> {
+        let mut enc = DataEncoder::new(policy);
+        let mut out = VecDeque::new();
+        for c in chunks {
+            enc.encode(Bytes::copy_from_slice(c), &mut out)?;
+        }
+        enc.finish(&mut out);
+        let v: Vec<u8> = out.iter().flat_map(|b| b.iter().copied()).collect();
+        assert_eq!(v.len() as u64, enc.encoded_len());
+        Ok(v)
+    }
+
+    fn d(chunks: &[&[u8]]) -> Vec<u8> {
+        data(chunks, LineEndings::Normalize).unwrap()
+    }
+
+    #[test]
+    fn stuffs_leading_dots_everywhere() {
+        assert_eq!(d(&[b".a\r\n"]), b"..a\r\n.\r\n");
+        assert_eq!(d(&[b"a\r\n.b\r\n"]), b"a\r\n..b\r\n.\r\n");
+        assert_eq!(d(&[b"a\n.b"]), b"a\r\n..b\r\n.\r\n");
+        assert_eq!(d(&[b"a\r.b"]), b"a\r\n..b\r\n.\r\n");
+        assert_eq!(d(&[b"a\r\n.\r\nb"]), b"a\r\n..\r\nb\r\n.\r\n");
+        assert_eq!(d(&[b"a.b"]), b"a.b\r\n.\r\n");
+    }
+
+    #[test]
+    fn stuffing_survives_every_split() {
+        let body = b"x\r\n.\r\ny";
+        for k in 0..=body.len() {
+            assert_eq!(
+                d(&[&body[..k], &body[k..]]),
+                b"x\r\n..\r\ny\r\n.\r\n",
+                "split at {k}"
+            );
+        }
+    }
+
+    #[test]
+    fn normalises_bare_line_endings() {
+        assert_eq!(d(&[b"a\nb\rc\r\n"]), b"a\r\nb\r\nc\r\n.\r\n");
+        assert_eq!(d(&[b"a\r", b"\nb"]), b"a\r\nb\r\n.\r\n");
+        assert_eq!(d(&[b"a\r", b"b"]), b"a\r\nb\r\n.\r\n");
+        assert_eq!(d(&[b"a\r"]), b"a\r\n.\r\n");
+        assert_eq!(d(&[b"a\r\r\n"]), b"a\r\n\r\n.\r\n");
+    }
+
+    #[test]
+    fn empty_body_is_only_the_terminator() {
+        assert_eq!(d(&[]), b".\r\n");
+        assert_eq!(d(&[b""]), b".\r\n");
+        assert_eq!(d(&[b"\r\n"]), b"\r\n.\r\n");
+    }
+
+    #[test]
+    fn reject_refuses_before_output_and_keeps_state() {
+        let mut enc = DataEncoder::new(LineEndings::Reject);
+        let mut out = VecDeque::new();
+        enc.encode(Bytes::from_static(b"ok\r"), &mut out).unwrap();
+        let before = out.len();
+        assert_eq!(
+            enc.encode(Bytes::from_static(b"x"), &mut out),
+            Err(DataError::BareLineEnding { offset: 0 })
+        );
+        assert_eq!(out.len(), before);
+        assert_eq!(
+            enc.encode(Bytes::from_static(b"a\nb"), &mut out),
+            Err(DataError::BareLineEnding { offset: 0 })
+        );
+        enc.encode(Bytes::from_static(b"\nb"), &mut out).unwrap();
+        assert_eq!(
+            enc.encode(Bytes::from_static(b"ab\rc"), &mut out),
+            Err(DataError::BareLineEnding { offset: 2 })
+        );
+        assert_eq!(
+            data(&[b"a\nb"], LineEndings::Reject),
+            Err(DataError::BareLineEnding { offset: 1 })
+        );
+        enc.encode(Bytes::from_static(b"\r"), &mut out).unwrap();
+        assert!(enc.check_finish().is_err());
+    }
+
+    #[test]
+    fn clean_spans_are_not_copied() {
+        let input = Bytes::from(b"hello world\r\nsecond line\r\n".to_vec());
+        let mut enc = DataEncoder::new(LineEndings::Normalize);
+        let mut out = VecDeque::new();
+        enc.encode(input.clone(), &mut out).unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!(out[0].as_ptr(), input.as_ptr());
+    }
+
+    #[test]
+    fn bdat_counts_normalised_bytes_and_holds_cr() {
+        let mut enc = BdatEncoder::new(LineEndings::Normalize, false);
+        let mut out = VecDeque::new();
+        assert_eq!(
+            enc.encode(Bytes::from_static(b".a\n"), &mut out).unwrap(),
+            4
+        );
+        assert_eq!(enc.encode(Bytes::from_static(b"b\r"), &mut out).unwrap(), 1);
+        assert_eq!(enc.encode(Bytes::from_static(b"\nc"), &mut out).unwrap(), 3);
+        assert_eq!(enc.finish(&mut out), 0);
+        let v: Vec<u8> = out.iter().flat_map(|b| b.iter().copied()).collect();
+        assert_eq!(v, b".a\r\nb\r\nc");
+        let mut bin = BdatEncoder::new(LineEndings::Reject, true);
+        assert_eq!(
+            bin.encode(Bytes::from_static(b"a\nb\r"), &mut out).unwrap(),
+            4
+        );
+        let mut frame = Vec::new();
+        BdatEncoder::frame(42, true, &mut frame);
+        BdatEncoder::frame(7, false, &mut frame);
+        assert_eq!(frame, b"BDAT 42 LAST\r\nBDAT 7\r\n");
+    }
+
+    /// The reference decoder: split on CRLF, stop at the lone ".", strip one leading dot.
+    fn unstuff(wire: &[u8]) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut rest = wire;
+        loop {
+            let i = rest.windows(2).position(|w| w == b"\r\n")?;
+            let line = &rest[..i];
+            rest = &rest[i + 2..];
+            if line == b"." {
+                return rest.is_empty().then_some(out);
+            }
+            out.extend_from_slice(line.strip_prefix(b".").unwrap_or(line));
+            out.extend_from_slice(b"\r\n");
+        }
+    }
+
+    fn normalise(body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < body.len() {
+            match body[i] {
+                b'\r' if body.get(i + 1) == Some(&b'\n') => {
+                    out.extend_from_slice(b"\r\n");
+                    i += 1;
+                }
+                b'\r' | b'\n' => out.extend_from_slice(b"\r\n"),
+                b => out.push(b),
+            }
+            i += 1;
+        }
+        out
+    }
+
+    fn chunked(body: &[u8], cuts: &[usize]) -> Vec<Bytes> {
+        let mut cuts: Vec<usize> = cuts.iter().map(|c| c % (body.len() + 1)).collect();
+        cuts.sort_unstable();
+        let mut prev = 0;
+        let mut v = Vec::new();
+        for c in cuts.into_iter().chain(core::iter::once(body.len())) {
+            v.push(Bytes::copy_from_slice(&body[prev..c]));
+            prev = c;
+        }
+        v
+    }
+
+    fn body_strategy() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just(b'\r'),
+                Just(b'\n'),
+                Just(b'.'),
+                Just(b'a'),
+                any::<u8>()
+            ],
+            0..200,
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+        #[test]
+        fn data_round_trips_for_any_chunking(body in body_strategy(), cuts in proptest::collection::vec(any::<usize>(), 0..8)) {
+            let mut enc = DataEncoder::new(LineEndings::Normalize);
+            let mut out = VecDeque::new();
+            for c in chunked(&body, &cuts) {
+                enc.encode(c, &mut out).unwrap();
+            }
+            enc.finish(&mut out);
+            let wire: Vec<u8> = out.iter().flat_map(|b| b.iter().copied()).collect();
+            let whole = d(&[&body]);
+            prop_assert_eq!(&wire, &whole);
+            let mut expected = normalise(&body);
+            if !expected.is_empty() && !expected.ends_with(b"\r\n") {
+                expected.extend_from_slice(b"\r\n");
+            }
+            prop_assert_eq!(unstuff(&wire), Some(expected));
+            let mut framed = b"\r\n".to_vec();
+            framed.extend_from_slice(&wire);
+            let ends = framed.windows(5).filter(|w| *w == b"\r\n.\r\n").count();
+            prop_assert_eq!(ends, 1);
+            prop_assert!(framed.ends_with(b"\r\n.\r\n"));
+        }
+
+        #[test]
+        fn bdat_is_normalised_body_for_any_chunking(body in body_strategy(), cuts in proptest::collection::vec(any::<usize>(), 0..8)) {
+            let mut enc = BdatEncoder::new(LineEndings::Normalize, false);
+            let mut out = VecDeque::new();
+            let mut total = 0;
+            for c in chunked(&body, &cuts) {
+                let before: usize = out.iter().map(Bytes::len).sum();
+                let n = enc.encode(c, &mut out).unwrap();
+                let after: usize = out.iter().map(Bytes::len).sum();
+                prop_assert_eq!(after - before, n);
+                total += n;
+            }
+            total += enc.finish(&mut out);
+            let wire: Vec<u8> = out.iter().flat_map(|b| b.iter().copied()).collect();
+            prop_assert_eq!(wire.len(), total);
+            prop_assert_eq!(wire, normalise(&body));
+            let mut bin = BdatEncoder::new(LineEndings::Normalize, true);
+            let mut bout = VecDeque::new();
+            for c in chunked(&body, &cuts) {
+                bin.encode(c, &mut bout).unwrap();
+            }
+            let raw: Vec<u8> = bout.iter().flat_map(|b| b.iter().copied()).collect();
+            prop_assert_eq!(raw, body);
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! SMTP replies — RFC 5321 §4.2 (reply syntax and codes), §4.5.3.1.5 (reply line
 //! length), RFC 3463 and RFC 2034 (enhanced status codes).
 //!
-//! SKELETON: signatures are the contract other modules code against. Implement the
-//! bodies; do not change public signatures without telling the team.
+//! The parser is incremental: it keeps the unfinished line and scans only new bytes
+//! for its end, so a reply dribbled a byte at a time costs linear work. It holds at
+//! most one bounded partial line plus the finished lines of one reply.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -28,8 +29,25 @@ pub struct EnhancedCode {
 impl EnhancedCode {
     /// Parses exactly `class.subject.detail` (e.g. `5.1.1`), nothing before or after.
     pub fn parse(s: &str) -> Option<EnhancedCode> {
-        let _ = s;
-        todo!()
+        let mut parts = s.split('.');
+        let class = parts.next()?;
+        let subject = parts.next()?;
+        let detail = parts.next()?;
+        if parts.next().is_some() || !matches!(class, "2" | "4" | "5") {
+            return None;
+        }
+        Some(EnhancedCode {
+            class: class.as_bytes()[0] - b'0',
+            subject: digits_1_3(subject)?,
+            detail: digits_1_3(detail)?,
+        })
+    }
+
+    /// Reads an enhanced code at the start of a reply text (RFC 2034 §4: followed by a
+    /// space or the end of the text).
+    fn at_start(text: &str) -> Option<EnhancedCode> {
+        let word = text.split(' ').next()?;
+        EnhancedCode::parse(word)
     }
 }
 
@@ -88,8 +106,25 @@ impl Reply {
     }
     /// Appends the reply in wire form (`250-a\r\n250 b\r\n`) to `out`.
     pub fn encode(&self, out: &mut Vec<u8>) {
-        let _ = out;
-        todo!()
+        let last = self.lines.len().saturating_sub(1);
+        let mut code = [b'0'; 3];
+        code[0] += (self.code / 100 % 10) as u8;
+        code[1] += (self.code / 10 % 10) as u8;
+        code[2] += (self.code % 10) as u8;
+        if self.lines.is_empty() {
+            out.extend_from_slice(&code);
+            out.extend_from_slice(b"\r\n");
+        }
+        for (i, line) in self.lines.iter().enumerate() {
+            out.extend_from_slice(&code);
+            if i < last {
+                out.push(b'-');
+            } else if !line.is_empty() {
+                out.push(b' ');
+            }
+            out.extend_from_slice(line.as_bytes());
+            out.extend_from_slice(b"\r\n");
+        }
     }
 }
 
@@ -156,38 +191,157 @@ pub enum ReplyError {
 }
 
 /// Incremental reply parser: feed it bytes as they arrive, split anywhere.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct ReplyParser {
-    _private: (),
+    limits: ReplyLimits,
+    enhanced: bool,
+    /// The unfinished line (no LF yet).
+    partial: Vec<u8>,
+    /// Finished lines of the reply in progress.
+    lines: Vec<String>,
+    /// The reply's code, from its first line.
+    code: Option<u16>,
+    /// Bytes of the reply so far, line endings included.
+    reply_len: usize,
+    /// Sticky failure.
+    failed: Option<ReplyError>,
 }
 
 impl ReplyParser {
     /// A parser with the given bounds; enhanced codes off.
     #[must_use]
     pub fn new(limits: ReplyLimits) -> ReplyParser {
-        let _ = limits;
-        todo!()
+        ReplyParser {
+            limits,
+            enhanced: false,
+            partial: Vec::new(),
+            lines: Vec::new(),
+            code: None,
+            reply_len: 0,
+            failed: None,
+        }
     }
+
     /// Whether to parse enhanced status codes (set after EHLO advertised
     /// ENHANCEDSTATUSCODES, RFC 2034 §3).
     pub fn set_enhanced_codes(&mut self, on: bool) {
-        let _ = on;
-        todo!()
+        self.enhanced = on;
     }
+
     /// Consumes bytes from the front of `input` up to the end of the first complete
     /// reply and returns it; or consumes all of `input` and returns `Ok(None)` when no
     /// reply completed yet. After an error the parser stays failed (every later call
     /// returns the same error) and the bytes consumed are unspecified.
     pub fn parse(&mut self, input: &mut &[u8]) -> Result<Option<Reply>, ReplyError> {
-        let _ = input;
-        todo!()
+        if let Some(e) = &self.failed {
+            return Err(e.clone());
+        }
+        while !input.is_empty() {
+            let (take, complete) = match memchr::memchr(b'\n', input) {
+                Some(i) => (i + 1, true),
+                None => (input.len(), false),
+            };
+            let line_len = self.partial.len() + take;
+            if line_len > self.limits.max_line {
+                return Err(self.fail(ReplyError::LineTooLong {
+                    limit: self.limits.max_line,
+                }));
+            }
+            if self.reply_len + line_len > self.limits.max_reply {
+                return Err(self.fail(ReplyError::ReplyTooLong {
+                    limit: self.limits.max_reply,
+                }));
+            }
+            self.partial.extend_from_slice(&input[..take]);
+            *input = &input[take..];
+            if !complete {
+                return Ok(None);
+            }
+            self.reply_len += line_len;
+            match self.finish_line() {
+                Ok(Some(reply)) => return Ok(Some(reply)),
+                Ok(None) => {}
+                Err(e) => return Err(self.fail(e)),
+            }
+        }
+        Ok(None)
     }
+
     /// True when no bytes of an unfinished reply are held.
     pub fn is_idle(&self) -> bool {
-        todo!()
+        self.partial.is_empty() && self.lines.is_empty()
     }
+
     /// Bytes held for the unfinished reply (bounded by the limits).
     pub fn buffered(&self) -> usize {
-        todo!()
+        self.partial.len() + self.lines.iter().map(String::len).sum::<usize>()
     }
+
+    fn fail(&mut self, e: ReplyError) -> ReplyError {
+        self.partial = Vec::new();
+        self.lines = Vec::new();
+        self.failed = Some(e.clone());
+        e
+    }
+
+    /// Handles the line in `partial` (ending in LF); returns the reply when it was the last.
+    fn finish_line(&mut self) -> Result<Option<Reply>, ReplyError> {
+        let mut end = self.partial.len() - 1;
+        if end > 0 && self.partial[end - 1] == b'\r' {
+            end -= 1;
+        }
+        let line = &self.partial[..end];
+        if let Some(&byte) = line.iter().find(|&&b| b == 0 || b == b'\r') {
+            return Err(ReplyError::ControlByte { byte });
+        }
+        let lossy = || String::from_utf8_lossy(line).into_owned();
+        let code = parse_code(line).ok_or_else(|| ReplyError::BadCode { line: lossy() })?;
+        let last = match line.get(3) {
+            None | Some(b' ') => true,
+            Some(b'-') => false,
+            Some(_) => return Err(ReplyError::BadSeparator { line: lossy() }),
+        };
+        if let Some(first) = self.code {
+            if first != code {
+                return Err(ReplyError::MixedCodes { first, got: code });
+            }
+        }
+        self.code = Some(code);
+        let text = String::from_utf8_lossy(line.get(4..).unwrap_or(&[])).into_owned();
+        self.lines.push(text);
+        self.partial.clear();
+        if !last {
+            return Ok(None);
+        }
+        let lines = core::mem::take(&mut self.lines);
+        self.code = None;
+        self.reply_len = 0;
+        let enhanced = if self.enhanced {
+            EnhancedCode::at_start(&lines[0]).filter(|e| u16::from(e.class) == code / 100)
+        } else {
+            None
+        };
+        Ok(Some(Reply {
+            code,
+            enhanced,
+            lines,
+        }))
+    }
+}
+
+/// Three digits, the first 2–5 (RFC 5321 §4.2).
+fn parse_code(line: &[u8]) -> Option<u16> {
+    let d = line.get(..3)?;
+    if !d.iter().all(u8::is_ascii_digit) || !(b'2'..=b'5').contains(&d[0]) {
+        return None;
+    }
+    Some(u16::from(d[0] - b'0') * 100 + u16::from(d[1] - b'0') * 10 + u16::from(d[2] - b'0'))
+}
+
+/// One to three decimal digits.
+fn digits_1_3(s: &str) -> Option<u16> {
+    if s.is_empty() || s.len() > 3 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    s.parse().ok()
 }

@@ -83,6 +83,9 @@ pub enum SessionOp {
     Quit,
     /// The driver writes at most this many bytes.
     Write(u16),
+    /// A cooperative server answers the oldest unanswered command; the byte picks
+    /// success or failure and which extensions EHLO advertises.
+    Answer(u8),
 }
 
 /// Small limits so the bounds are exercised.
@@ -93,8 +96,21 @@ pub const LIMITS: ReplyLimits = ReplyLimits {
 /// The body bound used by [`run`].
 pub const MAX_PENDING_BODY: usize = 4096;
 
+/// How deep a run went, so tests can show the generator reaches real states.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Depth {
+    /// `Ready` events seen.
+    pub ready: usize,
+    /// `StartTls` events seen.
+    pub starttls: usize,
+    /// Recipients accepted.
+    pub accepted: usize,
+    /// Transactions delivered.
+    pub delivered: usize,
+}
+
 /// Runs `ops` and checks the invariants; panics (with a message) when one breaks.
-pub fn run(mode: u8, ops: &[SessionOp]) {
+pub fn run(mode: u8, ops: &[SessionOp]) -> Depth {
     let mut config = Config::new(Host::parse("client.example").expect("valid"));
     config.tls = match mode % 4 {
         0 => TlsMode::None,
@@ -112,21 +128,54 @@ pub fn run(mode: u8, ops: &[SessionOp]) {
         now: 0,
         closed: false,
         awaiting_tls: false,
+        depth: Depth::default(),
+        server: Scripted::default(),
     };
+    s.drain_events(Instant::ZERO);
     for op in ops {
         s.step(op);
         s.check();
     }
+    s.depth
 }
 
 /// Decodes ops from raw bytes (for the fuzz target and proptest).
-pub fn run_bytes(data: &[u8]) {
+pub fn run_bytes(data: &[u8]) -> Depth {
     let mut u = Unstructured::new(data);
     let Ok(mode) = u8::arbitrary(&mut u) else {
-        return;
+        return Depth::default();
     };
-    let ops: Vec<SessionOp> = Vec::arbitrary(&mut u).unwrap_or_default();
-    run(mode, &ops);
+    let mut ops = Vec::new();
+    while !u.is_empty() {
+        match decode_op(&mut u) {
+            Ok(op) => ops.push(op),
+            Err(_) => break,
+        }
+    }
+    run(mode, &ops)
+}
+
+/// Draws an op with weights that keep sessions alive long enough to go deep: mostly
+/// cooperative answers, writes and requests; hostile bytes, EOFs and failures rarer.
+pub fn decode_op(u: &mut Unstructured<'_>) -> arbitrary::Result<SessionOp> {
+    let sel = u8::arbitrary(u)?;
+    Ok(match sel {
+        0..=99 => SessionOp::Answer(u8::arbitrary(u)?),
+        100..=129 => SessionOp::Write(u16::arbitrary(u)?),
+        130..=149 => SessionOp::Send(u8::arbitrary(u)?, u8::arbitrary(u)?, Vec::arbitrary(u)?),
+        150..=164 => SessionOp::Body(Vec::arbitrary(u)?),
+        165..=174 => SessionOp::EndBody,
+        175..=181 => SessionOp::TlsOk,
+        182..=186 => SessionOp::Advance(u16::arbitrary(u)?),
+        187..=188 => SessionOp::Noop,
+        189..=190 => SessionOp::Reset,
+        191 => SessionOp::Quit,
+        192..=203 => SessionOp::Reply(u8::arbitrary(u)?, Vec::arbitrary(u)?),
+        204..=215 => SessionOp::Server(Vec::arbitrary(u)?),
+        216 => SessionOp::Eof,
+        217 => SessionOp::TlsFail,
+        _ => SessionOp::arbitrary(u)?,
+    })
 }
 
 struct Session {
@@ -136,6 +185,8 @@ struct Session {
     closed: bool,
     /// `StartTls` seen, handshake not yet reported.
     awaiting_tls: bool,
+    depth: Depth,
+    server: Scripted,
 }
 
 impl Session {
@@ -149,6 +200,17 @@ impl Session {
         match op {
             SessionOp::Server(tokens) => c.receive(now, &render(tokens)),
             SessionOp::Reply(code, words) => c.receive(now, &reply(*code, words)),
+            SessionOp::Answer(kind) => {
+                // A cooperative server reads everything first.
+                let bytes = c.transmit().to_vec();
+                if !self.awaiting_tls && !self.closed {
+                    self.server.saw(&bytes);
+                    c.transmitted(now, bytes.len());
+                }
+                if let Some(r) = self.server.answer(*kind) {
+                    self.client.receive(now, &r);
+                }
+            }
             SessionOp::Eof => c.receive_eof(now),
             SessionOp::Advance(ms) => {
                 self.now += u64::from(*ms) * 50;
@@ -198,12 +260,24 @@ impl Session {
                     "plaintext output between STARTTLS and the handshake"
                 );
                 let n = usize::from(*n).min(pending);
+                let bytes = c.transmit().to_vec();
+                self.server.saw(&bytes[..n]);
                 c.transmitted(now, n);
             }
         }
+        self.drain_events(now);
+    }
+
+    fn drain_events(&mut self, now: Instant) {
         while let Some(ev) = self.client.poll_event() {
             match ev {
+                Event::Ready => self.depth.ready += 1,
+                Event::RecipientAccepted { .. } => self.depth.accepted += 1,
+                Event::Delivered { .. } | Event::DeliveredPerRecipient { .. } => {
+                    self.depth.delivered += 1
+                }
                 Event::StartTls => {
+                    self.depth.starttls += 1;
                     self.awaiting_tls = true;
                     // Whatever was queued before the switch is written first.
                     let n = self.client.transmit().len();
@@ -300,4 +374,101 @@ fn envelope(n: u8, flags: u8, size: usize) -> Envelope {
         env.requiretls = true;
     }
     env
+}
+
+/// A cooperative server: remembers the commands the client wrote and answers the
+/// oldest, so generated sessions get past the greeting and into transactions.
+#[derive(Debug, Default)]
+struct Scripted {
+    /// Unanswered commands, oldest first (the greeting counts as one).
+    pending: std::collections::VecDeque<String>,
+    greeted: bool,
+    /// Bytes of the line being read.
+    line: Vec<u8>,
+    /// Inside DATA (after a 354): lines until "." are message.
+    in_data: bool,
+    /// BDAT payload bytes still to skip.
+    skip: usize,
+}
+
+impl Scripted {
+    fn saw(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            if self.skip > 0 {
+                let n = self.skip.min(bytes.len());
+                self.skip -= n;
+                bytes = &bytes[n..];
+                continue;
+            }
+            let b = bytes[0];
+            bytes = &bytes[1..];
+            self.line.push(b);
+            if b == b'\n' {
+                let line = String::from_utf8_lossy(&self.line).trim_end().to_string();
+                self.line.clear();
+                self.command(line);
+            }
+        }
+    }
+
+    fn command(&mut self, line: String) {
+        if self.in_data {
+            if line == "." {
+                self.in_data = false;
+                self.pending.push_back(".".into());
+            }
+            return;
+        }
+        let verb = line.split(' ').next().unwrap_or("").to_ascii_uppercase();
+        if verb == "BDAT" {
+            self.skip = line
+                .split(' ')
+                .nth(1)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+        }
+        self.pending.push_back(verb);
+    }
+
+    fn answer(&mut self, kind: u8) -> Option<Vec<u8>> {
+        if !self.greeted {
+            self.greeted = true;
+            return Some(b"220 mx.example ESMTP\r\n".to_vec());
+        }
+        let verb = self.pending.pop_front()?;
+        let fail = kind % 8 == 7;
+        let text: String = match verb.as_str() {
+            "EHLO" | "LHLO" => {
+                let mut r = String::from("250-mx.example\r\n");
+                let exts = [
+                    "PIPELINING",
+                    "STARTTLS",
+                    "CHUNKING",
+                    "8BITMIME",
+                    "SIZE 100000",
+                    "ENHANCEDSTATUSCODES",
+                    "SMTPUTF8",
+                    "LIMITS RCPTMAX=2",
+                ];
+                for (i, e) in exts.iter().enumerate() {
+                    if kind & (1 << i) != 0 {
+                        r.push_str(&format!("250-{e}\r\n"));
+                    }
+                }
+                r.push_str("250 DSN\r\n");
+                r
+            }
+            "STARTTLS" => "220 go ahead\r\n".into(),
+            "DATA" if !fail => {
+                self.in_data = true;
+                "354 go\r\n".into()
+            }
+            "QUIT" => "221 bye\r\n".into(),
+            "AUTH" => "235 ok\r\n".into(),
+            "RCPT" if kind % 8 == 6 => "452 4.5.3 too many\r\n".into(),
+            _ if fail => "550 5.0.0 no\r\n".into(),
+            _ => "250 2.0.0 ok\r\n".into(),
+        };
+        Some(text.into_bytes())
+    }
 }

@@ -20,9 +20,14 @@ pub struct Summary {
     pub failed: Vec<(String, String)>,
 }
 
+/// Cases loaded, each with where it came from.
+pub type Loaded = Vec<(String, Case)>;
+/// `(where, what is wrong)` for each file or line that did not load.
+pub type LoadErrors = Vec<(String, String)>;
+
 /// Loads every case in the given files or directories (recursively; `.json` holds one
 /// case, `.jsonl` one per line). A file that does not parse is a failure, not a skip.
-pub fn load(paths: &[PathBuf]) -> (Vec<(String, Case)>, Vec<(String, String)>) {
+pub fn load(paths: &[PathBuf]) -> (Loaded, LoadErrors) {
     let mut files = Vec::new();
     for p in paths {
         collect(p, &mut files);
