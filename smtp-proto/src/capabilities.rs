@@ -243,3 +243,162 @@ fn limit_value(value: &str) -> Option<u32> {
     }
     value.parse().ok().filter(|&n| n > 0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+    use proptest::prelude::*;
+
+    fn caps(lines: &[&str]) -> Capabilities {
+        Capabilities::parse(&Reply::new(
+            250,
+            lines.iter().map(|l| String::from(*l)).collect(),
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn reads_postfix_smtpd() {
+        let c = caps(&[
+            "mx.example.net",
+            "PIPELINING",
+            "SIZE 10240000",
+            "VRFY",
+            "ETRN",
+            "STARTTLS",
+            "AUTH PLAIN LOGIN",
+            "ENHANCEDSTATUSCODES",
+            "8BITMIME",
+            "DSN",
+            "SMTPUTF8",
+            "CHUNKING",
+        ]);
+        assert_eq!(c.domain, "mx.example.net");
+        assert!(
+            c.pipelining
+                && c.starttls
+                && c.enhanced_status_codes
+                && c.eight_bit_mime
+                && c.dsn
+                && c.smtputf8
+                && c.chunking
+        );
+        assert_eq!(c.max_size, Some(10_240_000));
+        assert_eq!(c.auth, vec!["PLAIN", "LOGIN"]);
+        assert!(c.has("vrfy") && c.has("ETRN") && !c.has("BINARYMIME"));
+    }
+
+    #[test]
+    fn reads_smtp_sink_with_its_empty_last_line() {
+        let c = caps(&[
+            "sink",
+            "PIPELINING",
+            "8BITMIME",
+            "AUTH PLAIN LOGIN",
+            "XCLIENT NAME ADDR",
+            "XFORWARD NAME",
+            "ENHANCEDSTATUSCODES",
+            "DSN",
+            "",
+        ]);
+        assert!(c.pipelining && c.dsn && !c.size_advertised);
+        assert_eq!(
+            c.other,
+            vec![
+                ("XCLIENT".into(), vec!["NAME".into(), "ADDR".into()]),
+                ("XFORWARD".into(), vec!["NAME".into()])
+            ]
+        );
+    }
+
+    #[test]
+    fn first_line_is_never_a_capability() {
+        let c = caps(&["PIPELINING", "8bitmime"]);
+        assert!(!c.pipelining && c.eight_bit_mime);
+        assert_eq!(c.domain, "PIPELINING");
+    }
+
+    #[test]
+    fn size_without_usable_number_means_no_limit() {
+        for v in [
+            "SIZE",
+            "SIZE 0",
+            "SIZE lots",
+            "SIZE 99999999999999999999999",
+        ] {
+            let c = caps(&["mx", v]);
+            assert!(c.size_advertised, "{v}");
+            assert_eq!(c.max_size, None, "{v}");
+        }
+    }
+
+    #[test]
+    fn auth_merges_old_form_and_dedups() {
+        let c = caps(&["mx", "AUTH=LOGIN PLAIN", "auth plain cram-md5"]);
+        assert_eq!(c.auth, vec!["LOGIN", "PLAIN", "CRAM-MD5"]);
+        assert!(c.supports_auth("cram-md5"));
+    }
+
+    #[test]
+    fn extension_parameters() {
+        let c = caps(&[
+            "mx",
+            "MT-PRIORITY MIXER",
+            "DELIVERBY 240",
+            "FUTURERELEASE 604800 2026-12-01T00:00:00Z",
+            "X-NEW a b",
+        ]);
+        assert_eq!(c.mt_priority_profile.as_deref(), Some("MIXER"));
+        assert_eq!(c.deliverby_min, Some(240));
+        assert_eq!(c.futurerelease_max_interval, Some(604_800));
+        assert_eq!(
+            c.futurerelease_max_datetime.as_deref(),
+            Some("2026-12-01T00:00:00Z")
+        );
+        assert!(c.has("x-new"));
+    }
+
+    #[test]
+    fn non_250_is_an_error() {
+        assert_eq!(
+            Capabilities::parse(&Reply::new(550, vec!["no".into()])),
+            Err(CapabilityError::NotOk(550))
+        );
+    }
+
+    #[test]
+    fn limits_follow_mox_rules() {
+        let l = Limits::parse(" RCPTMAX=100 MAILMAX=1000 RCPTDOMAINMAX=5 OTHER=x").unwrap();
+        assert_eq!(
+            (l.mailmax, l.rcptmax, l.rcptdomainmax),
+            (Some(1000), Some(100), Some(5))
+        );
+        assert_eq!(l.params[3], ("OTHER".into(), "x".into()));
+        assert_eq!(Limits::parse("rcptmax=3").unwrap().rcptmax, Some(3));
+        // A bad value drops that value only.
+        let l = Limits::parse("RCPTMAX=abc MAILMAX=1234567 RCPTDOMAINMAX=0").unwrap();
+        assert_eq!((l.mailmax, l.rcptmax, l.rcptdomainmax), (None, None, None));
+        assert_eq!(l.params.len(), 3);
+        // A syntax error or a duplicate drops the whole keyword.
+        assert_eq!(Limits::parse("RCPTMAX=1 bogus"), None);
+        assert_eq!(Limits::parse("RCPTMAX=1  MAILMAX=2"), None);
+        assert_eq!(Limits::parse("RCPTMAX="), None);
+        assert_eq!(Limits::parse("RCPTMAX=1 rcptmax=2"), None);
+        assert_eq!(Limits::parse("A=b;c"), None);
+        assert_eq!(caps(&["mx", "LIMITS RCPTMAX=1 x"]).limits, None);
+        assert_eq!(
+            caps(&["mx", "LIMITS RCPTMAX=2"]).limits.unwrap().rcptmax,
+            Some(2)
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn any_ehlo_text_parses_without_panic(lines in proptest::collection::vec("\\PC{0,60}", 1..12)) {
+            let c = Capabilities::parse(&Reply::new(250, lines.clone())).unwrap();
+            prop_assert_eq!(c.domain, lines[0].split(' ').next().unwrap_or("").to_string());
+            let _ = Limits::parse(&lines[0]);
+        }
+    }
+}

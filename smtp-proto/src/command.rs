@@ -684,3 +684,286 @@ impl fmt::Display for Command {
         f.write_str(&self.trace_line())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::address::{Domain, ForwardPath, Host, ReversePath};
+    use alloc::vec;
+    use proptest::prelude::*;
+
+    fn line(c: &Command) -> String {
+        let mut v = Vec::new();
+        c.encode(&mut v);
+        String::from_utf8(v).unwrap()
+    }
+
+    fn mail(params: MailParams) -> Command {
+        Command::Mail {
+            from: ReversePath::parse("a@example.org").unwrap(),
+            params,
+        }
+    }
+
+    #[test]
+    fn encodes_simple_commands() {
+        let h = Host::Domain(Domain::parse("client.example").unwrap());
+        assert_eq!(line(&Command::Ehlo(h.clone())), "EHLO client.example\r\n");
+        assert_eq!(line(&Command::Helo(h.clone())), "HELO client.example\r\n");
+        assert_eq!(line(&Command::Lhlo(h)), "LHLO client.example\r\n");
+        assert_eq!(line(&Command::StartTls), "STARTTLS\r\n");
+        assert_eq!(line(&Command::Data), "DATA\r\n");
+        assert_eq!(
+            line(&Command::Bdat {
+                size: 10,
+                last: false
+            }),
+            "BDAT 10\r\n"
+        );
+        assert_eq!(
+            line(&Command::Bdat {
+                size: 0,
+                last: true
+            }),
+            "BDAT 0 LAST\r\n"
+        );
+        assert_eq!(line(&Command::Rset), "RSET\r\n");
+        assert_eq!(line(&Command::Noop), "NOOP\r\n");
+        assert_eq!(line(&Command::Quit), "QUIT\r\n");
+        assert_eq!(line(&Command::Vrfy("bob".into())), "VRFY bob\r\n");
+        assert_eq!(
+            line(&mail(MailParams::default())),
+            "MAIL FROM:<a@example.org>\r\n"
+        );
+        let null = Command::Mail {
+            from: ReversePath::null(),
+            params: MailParams::default(),
+        };
+        assert_eq!(line(&null), "MAIL FROM:<>\r\n");
+    }
+
+    #[test]
+    fn mail_parameters_in_fixed_order() {
+        let p = MailParams {
+            size: Some(123),
+            body: Some(BodyType::EightBitMime),
+            smtputf8: true,
+            requiretls: true,
+            ret: Some(Ret::Hdrs),
+            envid: Some(EnvId::new("a+b=c d").unwrap()),
+            mt_priority: Some(3),
+            deliver_by: Some(DeliverBy {
+                seconds: 120,
+                return_on_expiry: true,
+                trace: true,
+            }),
+            future_release: Some(FutureRelease::HoldFor(60)),
+            extra: vec![
+                EsmtpParam::new("X-FOO", Some("bar"), false).unwrap(),
+                EsmtpParam::new("XBARE", None, false).unwrap(),
+            ],
+        };
+        assert_eq!(
+            line(&mail(p)),
+            "MAIL FROM:<a@example.org> SIZE=123 BODY=8BITMIME SMTPUTF8 REQUIRETLS RET=HDRS ENVID=a+2Bb+3Dc+20d MT-PRIORITY=3 BY=120;RT HOLDFOR=60 X-FOO=bar XBARE\r\n"
+        );
+    }
+
+    #[test]
+    fn rcpt_parameters_and_orcpt_encodings() {
+        let to = ForwardPath::parse("b@example.net").unwrap();
+        let params = RcptParams {
+            notify: Some(Notify::On {
+                success: true,
+                failure: false,
+                delay: true,
+            }),
+            orcpt: Some(Orcpt::parse("rfc822;b+x=y@example.net").unwrap()),
+            extra: vec![],
+        };
+        assert_eq!(
+            line(&Command::Rcpt {
+                to: to.clone(),
+                params
+            }),
+            "RCPT TO:<b@example.net> NOTIFY=SUCCESS,DELAY ORCPT=rfc822;b+2Bx+3Dy@example.net\r\n"
+        );
+        let utf8 = RcptParams {
+            orcpt: Some(Orcpt::parse("rfc822;jörg@example.net").unwrap()),
+            ..RcptParams::default()
+        };
+        assert_eq!(
+            line(&Command::Rcpt {
+                to: to.clone(),
+                params: utf8
+            }),
+            "RCPT TO:<b@example.net> ORCPT=utf-8;j\\x{F6}rg@example.net\r\n"
+        );
+        let never = RcptParams {
+            notify: Some(Notify::Never),
+            ..RcptParams::default()
+        };
+        assert_eq!(
+            line(&Command::Rcpt { to, params: never }),
+            "RCPT TO:<b@example.net> NOTIFY=NEVER\r\n"
+        );
+    }
+
+    #[test]
+    fn auth_lines_and_redaction() {
+        let a = Command::Auth {
+            mechanism: "PLAIN".into(),
+            initial: Some(b"\0u\0p".to_vec()),
+        };
+        assert_eq!(line(&a), "AUTH PLAIN AHUAcA==\r\n");
+        assert_eq!(a.trace_line(), "AUTH PLAIN <redacted>");
+        let empty = Command::Auth {
+            mechanism: "EXTERNAL".into(),
+            initial: Some(vec![]),
+        };
+        assert_eq!(line(&empty), "AUTH EXTERNAL =\r\n");
+        assert_eq!(
+            line(&Command::Auth {
+                mechanism: "LOGIN".into(),
+                initial: None
+            }),
+            "AUTH LOGIN\r\n"
+        );
+        assert_eq!(
+            line(&Command::AuthResponse(b"secret".to_vec())),
+            "c2VjcmV0\r\n"
+        );
+        assert_eq!(
+            Command::AuthResponse(b"secret".to_vec()).trace_line(),
+            "<redacted>"
+        );
+        assert_eq!(line(&Command::AuthResponse(vec![])), "\r\n");
+        assert_eq!(line(&Command::AuthCancel), "*\r\n");
+        assert_eq!(
+            Command::Auth {
+                mechanism: "bad mech".into(),
+                initial: None
+            }
+            .validate(),
+            Err(CommandError::BadMechanism("bad mech".into()))
+        );
+    }
+
+    #[test]
+    fn validation_refuses_bad_values() {
+        assert!(EnvId::new("").is_err());
+        assert!(EnvId::new(&"x".repeat(101)).is_err());
+        assert!(EnvId::new(&"x".repeat(100)).is_ok());
+        assert!(EnvId::new("a\r\nb").is_err());
+        assert!(Orcpt::parse("nosemicolon").is_err());
+        assert!(Orcpt::parse("rfc822;a\nb").is_err());
+        assert!(EsmtpParam::new("-X", None, false).is_err());
+        assert!(EsmtpParam::new("X", Some("a b"), false).is_err());
+        assert!(EsmtpParam::new("X", Some("a=b"), false).is_err());
+        assert!(EsmtpParam::new("X", Some("ü"), false).is_err());
+        assert!(EsmtpParam::new("X", Some("ü"), true).is_ok());
+        assert!(mail(MailParams {
+            mt_priority: Some(10),
+            ..MailParams::default()
+        })
+        .validate()
+        .is_err());
+        assert!(mail(MailParams {
+            mt_priority: Some(-9),
+            ..MailParams::default()
+        })
+        .validate()
+        .is_ok());
+        let by = DeliverBy {
+            seconds: -5,
+            return_on_expiry: true,
+            trace: false,
+        };
+        assert!(mail(MailParams {
+            deliver_by: Some(by),
+            ..MailParams::default()
+        })
+        .validate()
+        .is_err());
+        let until = FutureRelease::HoldUntil("2026-01-01 00:00".into());
+        assert!(mail(MailParams {
+            future_release: Some(until),
+            ..MailParams::default()
+        })
+        .validate()
+        .is_err());
+        let none = RcptParams {
+            notify: Some(Notify::On {
+                success: false,
+                failure: false,
+                delay: false,
+            }),
+            ..RcptParams::default()
+        };
+        assert!(Command::Rcpt {
+            to: ForwardPath::Postmaster,
+            params: none
+        }
+        .validate()
+        .is_err());
+        assert!(Command::Vrfy("a\rb".into()).validate().is_err());
+    }
+
+    #[test]
+    fn line_length_limits_at_the_boundary() {
+        // "VRFY " + arg + CRLF = 512
+        assert!(Command::Vrfy("v".repeat(505)).validate().is_ok());
+        assert_eq!(
+            Command::Vrfy("v".repeat(506)).validate(),
+            Err(CommandError::LineTooLong {
+                len: 513,
+                limit: 512
+            })
+        );
+        let big = Command::Auth {
+            mechanism: "PLAIN".into(),
+            initial: Some(vec![b'x'; 9000]),
+        };
+        assert!(
+            big.validate().is_ok(),
+            "RFC 4954 allows 12288-octet AUTH lines"
+        );
+        let huge = Command::AuthResponse(vec![b'x'; 9300]);
+        assert!(matches!(
+            huge.validate(),
+            Err(CommandError::LineTooLong { .. })
+        ));
+    }
+
+    proptest! {
+        #[test]
+        fn nothing_valid_ever_encodes_an_inner_line_break(a in "\\PC{0,80}|[\\x00-\\x7f]{0,80}", b in "\\PC{0,40}|[\\x00-\\x7f]{0,40}") {
+            let mut cmds = Vec::new();
+            if let Ok(p) = ReversePath::parse(&a) {
+                let mut params = MailParams::default();
+                params.envid = EnvId::new(&b).ok();
+                if let Ok(x) = EsmtpParam::new(&b, Some(&a), true) {
+                    params.extra.push(x);
+                }
+                cmds.push(Command::Mail { from: p, params });
+            }
+            if let Ok(p) = ForwardPath::parse(&a) {
+                let orcpt = Orcpt::parse(&b).ok();
+                cmds.push(Command::Rcpt { to: p, params: RcptParams { orcpt, ..RcptParams::default() } });
+            }
+            if let Ok(h) = Host::parse(&a) {
+                cmds.push(Command::Ehlo(h));
+            }
+            cmds.push(Command::Vrfy(a.clone()));
+            cmds.push(Command::Auth { mechanism: b.clone(), initial: Some(a.clone().into_bytes()) });
+            for c in cmds {
+                if c.validate().is_ok() {
+                    let l = line(&c);
+                    let breaks = l.bytes().filter(|&x| x == b'\r' || x == b'\n').count();
+                    prop_assert_eq!(breaks, 2, "{:?}", l);
+                    prop_assert!(l.ends_with("\r\n"));
+                }
+            }
+        }
+    }
+}

@@ -345,3 +345,253 @@ fn digits_1_3(s: &str) -> Option<u16> {
     }
     s.parse().ok()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+    use proptest::prelude::*;
+
+    fn parser(enhanced: bool) -> ReplyParser {
+        let mut p = ReplyParser::new(ReplyLimits::default());
+        p.set_enhanced_codes(enhanced);
+        p
+    }
+
+    fn one(bytes: &[u8], enhanced: bool) -> Result<Option<Reply>, ReplyError> {
+        let mut input = bytes;
+        parser(enhanced).parse(&mut input)
+    }
+
+    #[test]
+    fn parses_multiline_reply_as_one() {
+        let r = one(
+            b"250-mx.example\r\n250-PIPELINING\r\n250 SIZE 10\r\n",
+            false,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(r.code, 250);
+        assert_eq!(r.lines, vec!["mx.example", "PIPELINING", "SIZE 10"]);
+    }
+
+    #[test]
+    fn need_more_is_none_never_an_error() {
+        let mut p = parser(false);
+        let mut a: &[u8] = b"250-a\r\n25";
+        assert_eq!(p.parse(&mut a), Ok(None));
+        assert!(a.is_empty());
+        assert!(!p.is_idle());
+        let mut b: &[u8] = b"0 b\r\n";
+        assert_eq!(p.parse(&mut b).unwrap().unwrap().lines, vec!["a", "b"]);
+        assert!(p.is_idle());
+    }
+
+    #[test]
+    fn code_alone_is_valid_with_empty_text() {
+        assert_eq!(one(b"220\r\n", false).unwrap().unwrap().lines, vec![""]);
+        assert_eq!(
+            one(b"220-\r\n220 x\r\n", false).unwrap().unwrap().lines,
+            vec!["", "x"]
+        );
+    }
+
+    #[test]
+    fn accepts_lf_only_line_endings() {
+        assert_eq!(
+            one(b"250-a\n250 b\n", false).unwrap().unwrap().lines,
+            vec!["a", "b"]
+        );
+    }
+
+    #[test]
+    fn refuses_bad_codes_and_separators() {
+        for bad in [
+            &b"199 x\r\n"[..],
+            b"600 x\r\n",
+            b"2x0 x\r\n",
+            b"25\r\n",
+            b"hello\r\n",
+        ] {
+            assert!(
+                matches!(one(bad, false), Err(ReplyError::BadCode { .. })),
+                "{bad:?}"
+            );
+        }
+        assert!(matches!(
+            one(b"250_x\r\n", false),
+            Err(ReplyError::BadSeparator { .. })
+        ));
+        assert!(matches!(
+            one(b"2500\r\n", false),
+            Err(ReplyError::BadSeparator { .. })
+        ));
+    }
+
+    #[test]
+    fn refuses_mixed_codes() {
+        assert_eq!(
+            one(b"250-a\r\n251 b\r\n", false),
+            Err(ReplyError::MixedCodes {
+                first: 250,
+                got: 251
+            })
+        );
+    }
+
+    #[test]
+    fn refuses_nul_and_inner_cr_without_truncating() {
+        assert_eq!(
+            one(b"250 a\0b\r\n", false),
+            Err(ReplyError::ControlByte { byte: 0 })
+        );
+        assert_eq!(
+            one(b"250 a\rb\r\n", false),
+            Err(ReplyError::ControlByte { byte: b'\r' })
+        );
+        // Other bytes (tab, high bytes) are kept.
+        assert_eq!(
+            one(b"250 a\tb\r\n", false).unwrap().unwrap().lines,
+            vec!["a\tb"]
+        );
+    }
+
+    #[test]
+    fn overlong_line_fails_without_unbounded_buffering() {
+        let mut p = ReplyParser::new(ReplyLimits {
+            max_line: 16,
+            max_reply: 64,
+        });
+        let mut chunk: &[u8] = b"250 0123456789";
+        assert_eq!(p.parse(&mut chunk), Ok(None));
+        let mut more: &[u8] = b"abcdefghij";
+        assert_eq!(
+            p.parse(&mut more),
+            Err(ReplyError::LineTooLong { limit: 16 })
+        );
+        assert!(p.buffered() <= 16);
+        // Sticky.
+        let mut again: &[u8] = b"250 ok\r\n";
+        assert_eq!(
+            p.parse(&mut again),
+            Err(ReplyError::LineTooLong { limit: 16 })
+        );
+    }
+
+    #[test]
+    fn too_many_continuation_lines_fail() {
+        let mut p = ReplyParser::new(ReplyLimits {
+            max_line: 16,
+            max_reply: 40,
+        });
+        let mut input: &[u8] = b"250-aaaa\r\n250-bbbb\r\n250-cccc\r\n250-dddd\r\n250 e\r\n";
+        assert_eq!(
+            p.parse(&mut input),
+            Err(ReplyError::ReplyTooLong { limit: 40 })
+        );
+    }
+
+    #[test]
+    fn enhanced_codes_only_when_on_and_class_matches() {
+        let r = one(b"550 5.1.1 no such user\r\n", true).unwrap().unwrap();
+        assert_eq!(
+            r.enhanced,
+            Some(EnhancedCode {
+                class: 5,
+                subject: 1,
+                detail: 1
+            })
+        );
+        assert_eq!(r.lines, vec!["5.1.1 no such user"]);
+        assert_eq!(
+            one(b"550 5.1.1 x\r\n", false).unwrap().unwrap().enhanced,
+            None
+        );
+        assert_eq!(
+            one(b"550 4.1.1 x\r\n", true).unwrap().unwrap().enhanced,
+            None
+        );
+        for bad in [
+            &b"250 2.1234.5 x\r\n"[..],
+            b"250 2.1. x\r\n",
+            b"250 2.1.1x\r\n",
+            b"250 3.1.1 x\r\n",
+        ] {
+            let r = one(bad, true).unwrap().unwrap();
+            assert_eq!(r.enhanced, None, "{bad:?}");
+        }
+        assert_eq!(
+            one(b"250 2.0.0\r\n", true)
+                .unwrap()
+                .unwrap()
+                .enhanced
+                .unwrap()
+                .to_string(),
+            "2.0.0"
+        );
+    }
+
+    #[test]
+    fn second_reply_stays_in_the_input() {
+        let mut p = parser(false);
+        let mut input: &[u8] = b"250 one\r\n354 two\r\n";
+        assert_eq!(p.parse(&mut input).unwrap().unwrap().code, 250);
+        assert_eq!(input, b"354 two\r\n");
+        assert_eq!(p.parse(&mut input).unwrap().unwrap().code, 354);
+    }
+
+    fn reply_strategy() -> impl Strategy<Value = Reply> {
+        (200u16..600, proptest::collection::vec("[ -~]{0,40}", 1..5))
+            .prop_map(|(code, lines)| Reply::new(code, lines))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+        #[test]
+        fn encode_then_parse_round_trips(r in reply_strategy()) {
+            let mut wire = Vec::new();
+            r.encode(&mut wire);
+            let mut input = &wire[..];
+            prop_assert_eq!(parser(false).parse(&mut input), Ok(Some(r)));
+            prop_assert!(input.is_empty());
+        }
+
+        #[test]
+        fn any_split_parses_as_whole(r in reply_strategy(), cuts in proptest::collection::vec(any::<usize>(), 0..6)) {
+            let mut wire = Vec::new();
+            r.encode(&mut wire);
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c % (wire.len() + 1)).collect();
+            cuts.sort_unstable();
+            let mut p = parser(true);
+            let mut got = None;
+            let mut prev = 0;
+            for c in cuts.into_iter().chain(core::iter::once(wire.len())) {
+                let mut piece = &wire[prev..c];
+                prev = c;
+                if let Some(reply) = p.parse(&mut piece).unwrap() {
+                    got = Some(reply);
+                }
+            }
+            let mut whole = &wire[..];
+            prop_assert_eq!(got, parser(true).parse(&mut whole).unwrap());
+        }
+
+        #[test]
+        fn byte_soup_never_panics_and_stays_bounded(data in proptest::collection::vec(any::<u8>(), 0..600), step in 1usize..20) {
+            let limits = ReplyLimits { max_line: 32, max_reply: 128 };
+            let mut p = ReplyParser::new(limits);
+            for chunk in data.chunks(step) {
+                let mut input = chunk;
+                while !input.is_empty() {
+                    match p.parse(&mut input) {
+                        Ok(Some(r)) => prop_assert!((200..600).contains(&r.code)),
+                        Ok(None) => {}
+                        Err(_) => break,
+                    }
+                }
+                prop_assert!(p.buffered() <= limits.max_line + limits.max_reply);
+            }
+        }
+    }
+}
