@@ -940,8 +940,7 @@ mod tests {
         fn nothing_valid_ever_encodes_an_inner_line_break(a in "\\PC{0,80}|[\\x00-\\x7f]{0,80}", b in "\\PC{0,40}|[\\x00-\\x7f]{0,40}") {
             let mut cmds = Vec::new();
             if let Ok(p) = ReversePath::parse(&a) {
-                let mut params = MailParams::default();
-                params.envid = EnvId::new(&b).ok();
+                let mut params = MailParams { envid: EnvId::new(&b).ok(), ..MailParams::default() };
                 if let Ok(x) = EsmtpParam::new(&b, Some(&a), true) {
                     params.extra.push(x);
                 }
