@@ -76,7 +76,7 @@ proptest! {
         let env = Envelope::new(ReversePath::parse("a@example.org").unwrap(), vec![Recipient::new(ForwardPath::parse("b@example.net").unwrap())]);
         c.send(now, env).unwrap();
         let mut wire = Vec::new();
-        let mut drain = |c: &mut Client, wire: &mut Vec<u8>| {
+        let drain = |c: &mut Client, wire: &mut Vec<u8>| {
             let out = c.transmit().to_vec();
             c.transmitted(now, out.len());
             wire.extend_from_slice(&out);
