@@ -39,7 +39,7 @@ impl OutputQueue {
         if piece.is_empty() {
             return;
         }
-        if piece.len() <= 16 {
+        if piece.len() <= 8 {
             // Tiny inserted pieces (".", CRLF) are cheaper coalesced than queued.
             self.tail.extend_from_slice(&piece);
         } else {

@@ -1,0 +1,345 @@
+//! The `Client` API contract beyond transcripts: usage errors change nothing, timers
+//! behave as documented, partial writes work, traces never carry secrets, AUTH picks
+//! and guards mechanisms.
+
+use bytes::Bytes;
+use smtp_proto::sasl::{Mechanism, SaslError};
+use smtp_proto::{
+    Auth, Client, Config, Envelope, ErrorKind, Event, ForwardPath, Host, Instant, Recipient,
+    ReversePath, TlsInfo, TlsMode, Trace, UsageError,
+};
+
+const T0: Instant = Instant::ZERO;
+
+fn config() -> Config {
+    Config::new(Host::parse("client.example").unwrap())
+}
+
+fn envelope() -> Envelope {
+    Envelope::new(
+        ReversePath::parse("a@example.org").unwrap(),
+        vec![Recipient::new(ForwardPath::parse("b@example.net").unwrap())],
+    )
+}
+
+fn take_output(c: &mut Client) -> String {
+    let v = c.transmit().to_vec();
+    c.transmitted(T0, v.len());
+    String::from_utf8(v).unwrap()
+}
+
+fn events(c: &mut Client) -> Vec<Event> {
+    std::iter::from_fn(|| c.poll_event()).collect()
+}
+
+fn ready(caps: &str) -> Client {
+    let mut c = Client::new(T0, config());
+    c.receive(T0, b"220 mx\r\n");
+    take_output(&mut c);
+    c.receive(T0, format!("250-mx\r\n{caps}250 OK\r\n").as_bytes());
+    events(&mut c);
+    c
+}
+
+#[test]
+fn requests_before_ready_are_usage_errors_and_change_nothing() {
+    let mut c = Client::new(T0, config());
+    assert_eq!(c.send(T0, envelope()), Err(UsageError::NotReady));
+    assert_eq!(c.noop(T0), Err(UsageError::NotReady));
+    assert_eq!(
+        c.body(T0, Bytes::from_static(b"x")),
+        Err(UsageError::NoBodyWanted)
+    );
+    assert_eq!(c.end_body(T0), Err(UsageError::NoBodyWanted));
+    assert!(c.transmit().is_empty());
+    c.receive(T0, b"220 mx\r\n");
+    assert_eq!(take_output(&mut c), "EHLO client.example\r\n");
+}
+
+#[test]
+fn bad_envelope_is_refused_without_writing() {
+    let mut c = ready("");
+    let empty = Envelope::new(ReversePath::null(), vec![]);
+    assert_eq!(c.send(T0, empty), Err(UsageError::NoRecipients));
+    assert!(c.transmit().is_empty());
+    assert!(c.is_ready());
+    c.send(T0, envelope()).unwrap();
+    assert_eq!(take_output(&mut c), "MAIL FROM:<a@example.org>\r\n");
+}
+
+#[test]
+fn early_handle_timeout_does_nothing_and_deadline_fires_once() {
+    let mut c = Client::new(T0, config());
+    let deadline = c.poll_timeout().expect("greeting deadline");
+    assert_eq!(deadline, Instant::from_millis(300_000));
+    c.handle_timeout(Instant::from_millis(299_999));
+    assert!(!c.is_closed());
+    c.handle_timeout(deadline);
+    assert!(c.is_closed());
+    let evs = events(&mut c);
+    assert!(matches!(&evs[..], [Event::Closed { error: Some(e) }] if e.kind == ErrorKind::Timeout));
+    assert_eq!(c.poll_timeout(), None);
+}
+
+#[test]
+fn reply_timer_starts_only_when_the_command_is_written() {
+    let mut c = Client::new(T0, config());
+    c.receive(T0, b"220 mx\r\n");
+    // EHLO queued but not written: only the write-stall timer runs (3 minutes).
+    assert_eq!(c.poll_timeout(), Some(Instant::from_millis(180_000)));
+    let at = Instant::from_millis(1000);
+    let n = c.transmit().len();
+    c.transmitted(at, n);
+    assert_eq!(c.poll_timeout(), Some(Instant::from_millis(301_000)));
+}
+
+#[test]
+fn partial_writes_and_gather_slices() {
+    let mut c = ready("250-PIPELINING\r\n");
+    c.send(T0, envelope()).unwrap();
+    let all = c.transmit().to_vec();
+    assert_eq!(
+        all,
+        b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n"
+    );
+    c.transmitted(T0, 5);
+    assert_eq!(c.transmit().to_vec(), &all[5..]);
+    let mut slices = [std::io::IoSlice::new(&[]); 4];
+    let n = c.transmit().io_slices(&mut slices);
+    let joined: Vec<u8> = slices[..n].iter().flat_map(|s| s.iter().copied()).collect();
+    assert_eq!(joined, &all[5..]);
+    c.transmitted(T0, 10_000);
+    assert!(c.transmit().is_empty());
+}
+
+#[test]
+fn body_is_taken_up_to_capacity_without_copying_clean_spans() {
+    let mut cfg = config();
+    cfg.max_pending_body = 16;
+    let mut c = Client::new(T0, cfg);
+    c.receive(T0, b"220 mx\r\n");
+    take_output(&mut c);
+    c.receive(T0, b"250 mx\r\n");
+    c.send(T0, envelope()).unwrap();
+    take_output(&mut c);
+    c.receive(T0, b"250 ok\r\n");
+    take_output(&mut c);
+    c.receive(T0, b"250 ok\r\n");
+    take_output(&mut c);
+    assert_eq!(c.body_capacity(), 0, "no body before the 354");
+    c.receive(T0, b"354 go\r\n");
+    assert!(events(&mut c).contains(&Event::BodyWanted));
+    let body = Bytes::from(vec![b'x'; 40]);
+    assert_eq!(c.body(T0, body.clone()).unwrap(), 16);
+    assert_eq!(c.body_capacity(), 0);
+    assert_eq!(c.body(T0, body.slice(16..)).unwrap(), 0);
+    assert_eq!(
+        c.transmit().chunk().as_ptr(),
+        body.as_ptr(),
+        "clean span handed out uncopied"
+    );
+    take_output(&mut c);
+    assert_eq!(c.body_capacity(), 16);
+}
+
+#[test]
+fn traces_show_commands_and_replies() {
+    let mut cfg = config();
+    cfg.trace = true;
+    let mut c = Client::new(T0, cfg);
+    c.receive(T0, b"220 mx\r\n");
+    let evs = events(&mut c);
+    assert!(evs
+        .iter()
+        .any(|e| matches!(e, Event::Trace(Trace::Reply(r)) if r.code == 220)));
+    assert!(evs
+        .iter()
+        .any(|e| matches!(e, Event::Trace(Trace::Command(l)) if l == "EHLO client.example")));
+}
+
+/// A mechanism for tests: PLAIN-like, with a secret to look for in traces.
+#[derive(Debug)]
+struct Secret {
+    plaintext: bool,
+    steps: usize,
+    done: bool,
+}
+
+impl Mechanism for Secret {
+    fn name(&self) -> &str {
+        "X-SECRET"
+    }
+    fn sends_plaintext_secret(&self) -> bool {
+        self.plaintext
+    }
+    fn initial_response(&mut self, _tls: Option<&TlsInfo>) -> Result<Option<Vec<u8>>, SaslError> {
+        self.done = self.steps == 0;
+        Ok(Some(b"hunter2".to_vec()))
+    }
+    fn step(&mut self, challenge: &[u8]) -> Result<Vec<u8>, SaslError> {
+        if self.steps == 0 {
+            return Err(SaslError::BadChallenge("no more steps".into()));
+        }
+        self.steps -= 1;
+        self.done = self.steps == 0;
+        Ok([b"again-hunter2:".as_slice(), challenge].concat())
+    }
+    fn is_complete(&self) -> bool {
+        self.done
+    }
+}
+
+fn auth_client(tls: TlsMode, plaintext: bool, steps: usize) -> Client {
+    let mut cfg = config();
+    cfg.tls = tls;
+    cfg.trace = true;
+    let mut c = Client::new(T0, cfg);
+    let mech: Box<dyn Mechanism + Send> = Box::new(Secret {
+        plaintext,
+        steps,
+        done: false,
+    });
+    c.set_auth(Auth {
+        mechanisms: vec![mech],
+        allow_plaintext: false,
+    })
+    .unwrap();
+    c.receive(T0, b"220 mx\r\n");
+    take_output(&mut c);
+    c.receive(T0, b"250-mx\r\n250 AUTH PLAIN X-SECRET\r\n");
+    c
+}
+
+#[test]
+fn auth_secrets_never_reach_traces() {
+    let mut c = auth_client(TlsMode::None, true, 1);
+    assert_eq!(take_output(&mut c), "AUTH X-SECRET aHVudGVyMg==\r\n");
+    c.receive(T0, b"334 Y2g=\r\n");
+    assert_eq!(take_output(&mut c), "YWdhaW4taHVudGVyMjpjaA==\r\n");
+    c.receive(T0, b"235 2.7.0 ok\r\n");
+    assert!(c.is_authenticated());
+    let evs = events(&mut c);
+    let dump = format!("{evs:?}");
+    assert!(
+        !dump.contains("hunter2") && !dump.contains("aHVudGVyMg"),
+        "{dump}"
+    );
+    assert!(dump.contains("AUTH X-SECRET <redacted>"));
+    assert!(evs.contains(&Event::Ready));
+}
+
+#[test]
+fn auth_refuses_plaintext_secrets_when_tls_was_wanted() {
+    let mut c = auth_client(TlsMode::Opportunistic, true, 0);
+    let evs = events(&mut c);
+    assert!(evs
+        .iter()
+        .any(|e| matches!(e, Event::Closed { error: Some(err) } if err.kind == ErrorKind::Auth)));
+    assert_eq!(
+        take_output(&mut c),
+        "QUIT\r\n",
+        "no AUTH line, best-effort QUIT only"
+    );
+}
+
+#[test]
+fn auth_success_before_the_mechanism_finished_is_an_error() {
+    let mut c = auth_client(TlsMode::None, false, 1);
+    take_output(&mut c);
+    c.receive(T0, b"235 ok\r\n");
+    assert!(!c.is_authenticated());
+    assert!(events(&mut c)
+        .iter()
+        .any(|e| matches!(e, Event::Closed { error: Some(err) } if err.kind == ErrorKind::Auth)));
+}
+
+#[test]
+fn auth_cancels_with_star_when_the_mechanism_fails() {
+    let mut c = auth_client(TlsMode::None, false, 0);
+    take_output(&mut c);
+    c.receive(T0, b"334 bW9yZQ==\r\n");
+    assert_eq!(take_output(&mut c), "*\r\n");
+    c.receive(T0, b"501 5.0.0 cancelled\r\n");
+    let evs = events(&mut c);
+    assert!(evs.iter().any(|e| matches!(e, Event::Closed { error: Some(err) } if err.kind == ErrorKind::Auth && err.code() == Some(501))));
+}
+
+#[test]
+fn auth_bad_base64_and_multiline_challenges_cancel() {
+    for challenge in [&b"334 !!!notbase64\r\n"[..], b"334-YQ==\r\n334 Yg==\r\n"] {
+        let mut c = auth_client(TlsMode::None, false, 1);
+        take_output(&mut c);
+        c.receive(T0, challenge);
+        assert_eq!(take_output(&mut c), "*\r\n");
+    }
+}
+
+#[test]
+fn auth_250_is_not_success() {
+    // Postfix smtp-sink answers AUTH with 250.
+    let mut c = auth_client(TlsMode::None, false, 0);
+    take_output(&mut c);
+    c.receive(T0, b"250 2.0.0 Ok\r\n");
+    assert!(!c.is_authenticated());
+    assert!(events(&mut c)
+        .iter()
+        .any(|e| matches!(e, Event::Closed { error: Some(err) } if err.kind == ErrorKind::Auth)));
+}
+
+#[test]
+fn auth_535_is_a_status_error() {
+    let mut c = auth_client(TlsMode::None, false, 0);
+    take_output(&mut c);
+    c.receive(T0, b"535 5.7.8 bad credentials\r\n");
+    assert!(events(&mut c).iter().any(|e| matches!(e, Event::Closed { error: Some(err) } if err.kind == ErrorKind::Status && err.permanent)));
+}
+
+#[test]
+fn auth_without_an_offered_mechanism_ends_the_session() {
+    let mut cfg = config();
+    cfg.tls = TlsMode::None;
+    let mut c = Client::new(T0, cfg);
+    let mech: Box<dyn Mechanism + Send> = Box::new(Secret {
+        plaintext: false,
+        steps: 0,
+        done: false,
+    });
+    c.set_auth(Auth {
+        mechanisms: vec![mech],
+        allow_plaintext: false,
+    })
+    .unwrap();
+    c.receive(T0, b"220 mx\r\n");
+    take_output(&mut c);
+    c.receive(T0, b"250-mx\r\n250 AUTH PLAIN\r\n");
+    assert_eq!(take_output(&mut c), "QUIT\r\n");
+    assert!(c.is_closed());
+}
+
+#[test]
+fn auth_mechanism_is_chosen_after_tls_only() {
+    let mut cfg = config();
+    cfg.tls = TlsMode::RequiredStartTls;
+    let mut c = Client::new(T0, cfg);
+    let mech: Box<dyn Mechanism + Send> = Box::new(Secret {
+        plaintext: true,
+        steps: 0,
+        done: false,
+    });
+    c.set_auth(Auth {
+        mechanisms: vec![mech],
+        allow_plaintext: false,
+    })
+    .unwrap();
+    c.receive(T0, b"220 mx\r\n");
+    take_output(&mut c);
+    // Offered before TLS: ignored.
+    c.receive(T0, b"250-mx\r\n250-STARTTLS\r\n250 AUTH X-SECRET\r\n");
+    assert_eq!(take_output(&mut c), "STARTTLS\r\n");
+    c.receive(T0, b"220 go\r\n");
+    c.tls_established(T0, TlsInfo::default());
+    assert_eq!(take_output(&mut c), "EHLO client.example\r\n");
+    // Not offered after TLS: the session ends with an auth error, no AUTH written.
+    c.receive(T0, b"250-mx\r\n250 AUTH PLAIN\r\n");
+    assert_eq!(take_output(&mut c), "QUIT\r\n");
+}
