@@ -343,3 +343,64 @@ fn auth_mechanism_is_chosen_after_tls_only() {
     c.receive(T0, b"250-mx\r\n250 AUTH PLAIN\r\n");
     assert_eq!(take_output(&mut c), "QUIT\r\n");
 }
+
+fn in_body() -> Client {
+    let mut c = ready("");
+    c.send(T0, envelope()).unwrap();
+    take_output(&mut c);
+    c.receive(T0, b"250 ok\r\n");
+    take_output(&mut c);
+    c.receive(T0, b"250 ok\r\n");
+    take_output(&mut c);
+    c.receive(T0, b"354 go\r\n");
+    events(&mut c);
+    c
+}
+
+#[test]
+fn early_reply_during_data_botches_the_session() {
+    let mut c = in_body();
+    c.body(T0, Bytes::from_static(b"Subject: x\r\n")).unwrap();
+    c.receive(T0, b"554 5.7.1 go away\r\n");
+    assert!(c.is_botched() && c.is_closed());
+    let evs = events(&mut c);
+    assert!(evs.iter().any(
+        |e| matches!(e, Event::TransactionFailed { error } if error.kind == ErrorKind::Protocol)
+    ));
+    assert!(
+        c.transmit().is_empty(),
+        "nothing more is written after a botch"
+    );
+    assert_eq!(
+        c.body(T0, Bytes::from_static(b"more")),
+        Err(UsageError::NoBodyWanted)
+    );
+}
+
+#[test]
+fn data_block_timer_restarts_on_write_progress() {
+    let mut c = in_body();
+    let body = Bytes::from(vec![b'x'; 1000]);
+    c.body(T0, body).unwrap();
+    assert_eq!(c.poll_timeout(), Some(Instant::from_millis(180_000)));
+    c.transmitted(Instant::from_millis(100_000), 10);
+    assert_eq!(c.poll_timeout(), Some(Instant::from_millis(280_000)));
+    c.handle_timeout(Instant::from_millis(279_999));
+    assert!(!c.is_closed());
+    c.handle_timeout(Instant::from_millis(280_000));
+    assert!(c.is_closed() && c.is_botched());
+    assert!(events(&mut c).iter().any(
+        |e| matches!(e, Event::TransactionFailed { error } if error.kind == ErrorKind::Timeout)
+    ));
+}
+
+#[test]
+fn data_termination_timer_starts_after_the_terminator_is_written() {
+    let mut c = in_body();
+    c.body(T0, Bytes::from_static(b"hi\r\n")).unwrap();
+    c.end_body(T0).unwrap();
+    let at = Instant::from_millis(5_000);
+    let n = c.transmit().len();
+    c.transmitted(at, n);
+    assert_eq!(c.poll_timeout(), Some(Instant::from_millis(605_000)));
+}
