@@ -122,6 +122,12 @@ pub enum Op {
         envid: Option<String>,
         /// MT-PRIORITY.
         mt_priority: Option<i8>,
+        /// DELIVERBY `BY=` value, e.g. `"120;R"` or `"-10;NT"`.
+        by: Option<String>,
+        /// FUTURERELEASE `HOLDFOR=` seconds.
+        holdfor: Option<u64>,
+        /// FUTURERELEASE `HOLDUNTIL=` date-time.
+        holduntil: Option<String>,
     },
     /// RSET.
     Reset {},

@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use bytes::Bytes;
-use smtp_proto::command::{BodyType, EnvId, Notify, Orcpt, Ret};
+use smtp_proto::command::{BodyType, DeliverBy, EnvId, FutureRelease, Notify, Orcpt, Ret};
 use smtp_proto::{
     Client, Config, Envelope, Error, Event, ForwardPath, Host, Instant, Recipient, ReversePath,
     TlsFailure, TlsFailureKind, TlsInfo, TlsMode, UsageError,
@@ -109,6 +109,9 @@ fn envelope_for(op: &Op) -> Result<(Envelope, Bytes), UsageError> {
         ret,
         envid,
         mt_priority,
+        by,
+        holdfor,
+        holduntil,
     } = op
     else {
         unreachable!("envelope_for is called for send ops only")
@@ -136,7 +139,37 @@ fn envelope_for(op: &Op) -> Result<(Envelope, Bytes), UsageError> {
     };
     env.envid = envid.as_deref().map(EnvId::new).transpose()?;
     env.mt_priority = *mt_priority;
+    env.deliver_by = by.as_deref().map(deliver_by_for).transpose()?;
+    env.future_release = match (holdfor, holduntil) {
+        (Some(n), None) => Some(FutureRelease::HoldFor(*n)),
+        (None, Some(t)) => Some(FutureRelease::HoldUntil(t.clone())),
+        (None, None) => None,
+        _ => {
+            return Err(UsageError::Config(
+                "holdfor and holduntil exclude each other",
+            ))
+        }
+    };
     Ok((env, Bytes::from(body.clone().into_bytes())))
+}
+
+/// `"120;R"`, `"-10;NT"` (RFC 2852 §4 by-value).
+fn deliver_by_for(v: &str) -> Result<DeliverBy, UsageError> {
+    let bad = UsageError::Config("by must be <seconds>;<R|N>[T]");
+    let (secs, mode) = v.split_once(';').ok_or(bad.clone())?;
+    let seconds = secs.parse().map_err(|_| bad.clone())?;
+    let (return_on_expiry, trace) = match mode {
+        "R" => (true, false),
+        "RT" => (true, true),
+        "N" => (false, false),
+        "NT" => (false, true),
+        _ => return Err(bad),
+    };
+    Ok(DeliverBy {
+        seconds,
+        return_on_expiry,
+        trace,
+    })
 }
 
 fn recipient_for(spec: &RcptSpec) -> Result<Recipient, UsageError> {
