@@ -11,7 +11,13 @@ use smtp_proto::{
     TlsFailure, TlsFailureKind, TlsInfo, TlsMode, UsageError,
 };
 
-use super::case::{Case, Op, RcptSpec, Step};
+use smtp_proto::sasl::{
+    CramMd5, External, Login, Mechanism, OAuthBearer, Plain, Scram, ScramHash, XOAuth2,
+    DEFAULT_SCRAM_ITERATION_CAP,
+};
+use smtp_proto::{Auth, ChannelBinding, ChannelBindingKind};
+
+use super::case::{AuthConfig, Case, Op, RcptSpec, Step};
 
 /// How server bytes are handed to `receive`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,10 +95,63 @@ pub fn config_for(case: &Case) -> Result<Config, String> {
             }
         }
     }
-    if c.auth.is_some() {
-        return Err("unsupported: config.auth (AUTH is not built yet)".into());
-    }
     Ok(cfg)
+}
+
+/// The channel binding the runner's `{"tls": "ok"}` reports: `tls-exporter` with the
+/// 32 bytes 0x00..0x1f, so SCRAM-PLUS transcripts are reproducible.
+pub fn test_tls_info() -> TlsInfo {
+    TlsInfo {
+        channel_binding: Some(ChannelBinding {
+            kind: ChannelBindingKind::TlsExporter,
+            data: (0u8..32).collect(),
+        }),
+        protocol: Some("TLSv1.3".into()),
+        cipher_suite: None,
+    }
+}
+
+/// Builds the mechanism `config.auth` names.
+pub fn auth_for(a: &AuthConfig) -> Result<Auth, String> {
+    let user = a.username.as_deref().unwrap_or("");
+    let secret = |v: &Option<String>, what: &str| {
+        v.clone()
+            .ok_or_else(|| format!("config.auth: {} needs {what}", a.mechanism))
+    };
+    let scram = |hash, plus| -> Result<Box<dyn Mechanism + Send>, String> {
+        let nonce = secret(&a.nonce, "nonce")?;
+        Ok(Box::new(Scram::new(
+            hash,
+            plus,
+            None,
+            user,
+            &secret(&a.password, "password")?,
+            &nonce,
+            DEFAULT_SCRAM_ITERATION_CAP,
+        )))
+    };
+    let mech: Box<dyn Mechanism + Send> = match a.mechanism.to_ascii_uppercase().as_str() {
+        "PLAIN" => Box::new(Plain::new(None, user, &secret(&a.password, "password")?)),
+        "LOGIN" => Box::new(Login::new(user, &secret(&a.password, "password")?)),
+        "XOAUTH2" => Box::new(XOAuth2::new(user, &secret(&a.token, "token")?)),
+        "OAUTHBEARER" => Box::new(OAuthBearer::new(
+            user,
+            None,
+            None,
+            &secret(&a.token, "token")?,
+        )),
+        "EXTERNAL" => Box::new(External::new(a.username.as_deref())),
+        "CRAM-MD5" => Box::new(CramMd5::new(user, &secret(&a.password, "password")?)),
+        "SCRAM-SHA-1" => scram(ScramHash::Sha1, false)?,
+        "SCRAM-SHA-1-PLUS" => scram(ScramHash::Sha1, true)?,
+        "SCRAM-SHA-256" => scram(ScramHash::Sha256, false)?,
+        "SCRAM-SHA-256-PLUS" => scram(ScramHash::Sha256, true)?,
+        other => return Err(format!("unsupported: config.auth mechanism {other:?}")),
+    };
+    Ok(Auth {
+        mechanisms: vec![mech],
+        allow_plaintext: false,
+    })
 }
 
 /// Builds an envelope from a `send` op; `Err` is a usage error the op ends with.
@@ -234,7 +293,12 @@ struct Driver<'a> {
 /// Replays `case` with the given feeding; `Err` names the first script mismatch.
 pub fn replay(case: &Case, feed: Feed) -> Result<Replay, String> {
     let config = config_for(case)?;
-    let client = Client::new(Instant::ZERO, config);
+    let mut client = Client::new(Instant::ZERO, config);
+    if let Some(a) = &case.config.auth {
+        client
+            .set_auth(auth_for(a)?)
+            .map_err(|e| format!("config.auth: {e}"))?;
+    }
     let mut d = Driver {
         case,
         client,
@@ -285,7 +349,7 @@ impl Driver<'_> {
             }
         } else if let Some(tls) = &step.tls {
             match tls.as_str() {
-                "ok" => self.client.tls_established(self.at(), TlsInfo::default()),
+                "ok" => self.client.tls_established(self.at(), test_tls_info()),
                 "fail" => {
                     let f = TlsFailure {
                         kind: TlsFailureKind::Handshake,

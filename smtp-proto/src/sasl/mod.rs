@@ -2,7 +2,23 @@
 //! (draft-murchison-sasl-login), RFC 7628 (OAUTHBEARER), XOAUTH2 (Google), RFC 4422
 //! Appendix A (EXTERNAL), RFC 2195 (CRAM-MD5), RFC 5802 / RFC 7677 (SCRAM).
 //!
-//! SKELETON: the `Mechanism` trait is the contract the session engine codes against.
+//! A [`Mechanism`] answers the server's challenges; the session engine does the
+//! base64 and the AUTH/334/235 exchange. Callers may bring their own mechanism.
+//! Secrets never reach `Debug` output or trace events.
+
+#[cfg(feature = "scram")]
+mod cram;
+mod oauth;
+#[cfg(feature = "scram")]
+mod scram;
+mod simple;
+
+#[cfg(feature = "scram")]
+pub use cram::CramMd5;
+pub use oauth::{OAuthBearer, XOAuth2};
+#[cfg(feature = "scram")]
+pub use scram::{Scram, ScramHash, DEFAULT_SCRAM_ITERATION_CAP};
+pub use simple::{External, Login, Plain};
 
 use alloc::string::String;
 use alloc::vec::Vec;

@@ -1,0 +1,442 @@
+//! SCRAM-SHA-1 and SCRAM-SHA-256, with and without `-PLUS` channel binding —
+//! RFC 5802 (SCRAM), RFC 7677 (SHA-256), RFC 5929 / RFC 9266 (channel bindings).
+//! The client nonce comes from the caller (the core has no randomness); the server's
+//! iteration count is capped (DESIGN rule 11).
+
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+use base64::Engine as _;
+use core::fmt;
+
+use hmac::{Hmac, Mac};
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+
+use super::oauth::gs2_escape;
+use super::{Mechanism, SaslError};
+use crate::tls::TlsInfo;
+
+const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+/// Default cap on the server's PBKDF2 iteration count (DESIGN rule 11).
+pub const DEFAULT_SCRAM_ITERATION_CAP: u32 = 100_000;
+
+/// The SCRAM hash function.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScramHash {
+    /// SCRAM-SHA-1 (RFC 5802)
+    Sha1,
+    /// SCRAM-SHA-256 (RFC 7677)
+    Sha256,
+}
+
+impl ScramHash {
+    fn hmac(self, key: &[u8], data: &[u8]) -> Vec<u8> {
+        match self {
+            ScramHash::Sha1 => {
+                let mut m = Hmac::<Sha1>::new_from_slice(key).expect("HMAC takes any key length");
+                m.update(data);
+                m.finalize().into_bytes().to_vec()
+            }
+            ScramHash::Sha256 => {
+                let mut m = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+                m.update(data);
+                m.finalize().into_bytes().to_vec()
+            }
+        }
+    }
+
+    fn hash(self, data: &[u8]) -> Vec<u8> {
+        match self {
+            ScramHash::Sha1 => Sha1::digest(data).to_vec(),
+            ScramHash::Sha256 => Sha256::digest(data).to_vec(),
+        }
+    }
+
+    /// Hi() of RFC 5802 §2.2: PBKDF2 with HMAC.
+    fn hi(self, password: &[u8], salt: &[u8], iterations: u32) -> Vec<u8> {
+        match self {
+            ScramHash::Sha1 => {
+                pbkdf2::pbkdf2_hmac_array::<Sha1, 20>(password, salt, iterations).to_vec()
+            }
+            ScramHash::Sha256 => {
+                pbkdf2::pbkdf2_hmac_array::<Sha256, 32>(password, salt, iterations).to_vec()
+            }
+        }
+    }
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Stage {
+    Start,
+    SentFirst,
+    SentFinal,
+    Done,
+}
+
+/// A SCRAM client (RFC 5802 §5).
+pub struct Scram {
+    hash: ScramHash,
+    plus: bool,
+    name: String,
+    authzid: Option<String>,
+    user: String,
+    password: String,
+    nonce: String,
+    cap: u32,
+    stage: Stage,
+    gs2_header: String,
+    cbind_data: Vec<u8>,
+    client_first_bare: String,
+    server_signature: Vec<u8>,
+}
+
+impl Scram {
+    /// A SCRAM client. `client_nonce` must be fresh and unpredictable (printable, no
+    /// comma); `iteration_cap` bounds the work a server can ask for.
+    #[must_use]
+    pub fn new(
+        hash: ScramHash,
+        plus: bool,
+        authzid: Option<&str>,
+        username: &str,
+        password: &str,
+        client_nonce: &str,
+        iteration_cap: u32,
+    ) -> Scram {
+        let base = match hash {
+            ScramHash::Sha1 => "SCRAM-SHA-1",
+            ScramHash::Sha256 => "SCRAM-SHA-256",
+        };
+        Scram {
+            hash,
+            plus,
+            name: if plus {
+                format!("{base}-PLUS")
+            } else {
+                base.into()
+            },
+            authzid: authzid.map(String::from),
+            user: username.into(),
+            password: password.into(),
+            nonce: client_nonce.into(),
+            cap: iteration_cap,
+            stage: Stage::Start,
+            gs2_header: String::new(),
+            cbind_data: Vec::new(),
+            client_first_bare: String::new(),
+            server_signature: Vec::new(),
+        }
+    }
+
+    fn server_first(&mut self, challenge: &[u8]) -> Result<Vec<u8>, SaslError> {
+        let text = core::str::from_utf8(challenge).map_err(|_| bad("server-first is not UTF-8"))?;
+        let (mut r, mut s, mut i) = (None, None, None);
+        for (n, attr) in text.split(',').enumerate() {
+            match attr.split_at_checked(2) {
+                Some(("m=", _)) if n == 0 => {
+                    return Err(bad("mandatory extension m= not supported"))
+                }
+                Some(("r=", v)) => r = Some(v),
+                Some(("s=", v)) => s = Some(v),
+                Some(("i=", v)) => i = Some(v),
+                Some(("e=", v)) => return Err(SaslError::ServerAuth(v.into())),
+                _ => {}
+            }
+        }
+        let r = r.ok_or_else(|| bad("server-first without r="))?;
+        if !r.starts_with(&self.nonce) || r.len() == self.nonce.len() {
+            return Err(bad("server nonce does not extend ours"));
+        }
+        let salt = B64
+            .decode(s.ok_or_else(|| bad("server-first without s="))?)
+            .map_err(|_| bad("salt is not base64"))?;
+        let iterations: u32 = i
+            .ok_or_else(|| bad("server-first without i="))?
+            .parse()
+            .map_err(|_| bad("bad i="))?;
+        if iterations == 0 {
+            return Err(bad("i=0"));
+        }
+        if iterations > self.cap {
+            return Err(SaslError::IterationCap {
+                got: iterations,
+                cap: self.cap,
+            });
+        }
+        let mut cbind = self.gs2_header.as_bytes().to_vec();
+        cbind.extend_from_slice(&self.cbind_data);
+        let without_proof = format!("c={},r={r}", B64.encode(&cbind));
+        let auth_message = format!("{},{text},{without_proof}", self.client_first_bare);
+        let h = self.hash;
+        let salted = h.hi(self.password.as_bytes(), &salt, iterations);
+        let client_key = h.hmac(&salted, b"Client Key");
+        let stored_key = h.hash(&client_key);
+        let signature = h.hmac(&stored_key, auth_message.as_bytes());
+        let proof: Vec<u8> = client_key
+            .iter()
+            .zip(&signature)
+            .map(|(a, b)| a ^ b)
+            .collect();
+        let server_key = h.hmac(&salted, b"Server Key");
+        self.server_signature = h.hmac(&server_key, auth_message.as_bytes());
+        self.stage = Stage::SentFinal;
+        Ok(format!("{without_proof},p={}", B64.encode(proof)).into_bytes())
+    }
+
+    fn server_final(&mut self, challenge: &[u8]) -> Result<Vec<u8>, SaslError> {
+        let text = core::str::from_utf8(challenge).map_err(|_| bad("server-final is not UTF-8"))?;
+        if let Some(e) = text.strip_prefix("e=") {
+            return Err(SaslError::ServerAuth(e.into()));
+        }
+        let v = text
+            .split(',')
+            .next()
+            .and_then(|a| a.strip_prefix("v="))
+            .ok_or_else(|| bad("server-final without v="))?;
+        let got = B64.decode(v).map_err(|_| bad("v= is not base64"))?;
+        if got != self.server_signature {
+            return Err(SaslError::ServerAuth(
+                "server signature does not verify".into(),
+            ));
+        }
+        self.stage = Stage::Done;
+        Ok(Vec::new())
+    }
+}
+
+fn bad(what: &str) -> SaslError {
+    SaslError::BadChallenge(what.into())
+}
+
+impl fmt::Debug for Scram {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Scram")
+            .field("name", &self.name)
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Mechanism for Scram {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn sends_plaintext_secret(&self) -> bool {
+        false
+    }
+    fn initial_response(&mut self, tls: Option<&TlsInfo>) -> Result<Option<Vec<u8>>, SaslError> {
+        let authz = self
+            .authzid
+            .as_deref()
+            .map(|a| format!("a={}", gs2_escape(a)))
+            .unwrap_or_default();
+        if self.plus {
+            let cb = tls
+                .and_then(|t| t.channel_binding.as_ref())
+                .ok_or_else(|| {
+                    SaslError::Unavailable("-PLUS needs channel binding data from TLS".into())
+                })?;
+            self.gs2_header = format!("p={},{authz},", cb.kind.as_str());
+            self.cbind_data = cb.data.clone();
+        } else {
+            // RFC 5802 §6: "n": the client does not support channel binding here.
+            self.gs2_header = format!("n,{authz},");
+        }
+        self.client_first_bare = format!("n={},r={}", gs2_escape(&self.user), self.nonce);
+        self.stage = Stage::SentFirst;
+        Ok(Some(
+            format!("{}{}", self.gs2_header, self.client_first_bare).into_bytes(),
+        ))
+    }
+    fn step(&mut self, challenge: &[u8]) -> Result<Vec<u8>, SaslError> {
+        match self.stage {
+            Stage::SentFirst => self.server_first(challenge),
+            Stage::SentFinal => self.server_final(challenge),
+            Stage::Start | Stage::Done => Err(bad("unexpected challenge")),
+        }
+    }
+    fn is_complete(&self) -> bool {
+        self.stage == Stage::Done
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tls::{ChannelBinding, ChannelBindingKind};
+
+    fn rfc5802() -> Scram {
+        Scram::new(
+            ScramHash::Sha1,
+            false,
+            None,
+            "user",
+            "pencil",
+            "fyko+d2lbbFgONRv9qkxdawL",
+            DEFAULT_SCRAM_ITERATION_CAP,
+        )
+    }
+
+    const FIRST_1: &[u8] =
+        b"r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096";
+
+    #[test]
+    fn rfc5802_sha1_example() {
+        let mut s = rfc5802();
+        assert_eq!(
+            s.initial_response(None).unwrap().unwrap(),
+            b"n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL"
+        );
+        let fin = s.step(FIRST_1).unwrap();
+        assert_eq!(
+            fin,
+            b"c=biws,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,p=v0X8v3Bz2T0CJGbJQyF0X+HI4Ts="
+        );
+        assert!(!s.is_complete());
+        assert_eq!(s.step(b"v=rmF9pqV8S7suAoZWja4dJRkFsKQ=").unwrap(), b"");
+        assert!(s.is_complete());
+        assert!(
+            s.step(b"v=again").is_err(),
+            "a challenge after the last step"
+        );
+    }
+
+    #[test]
+    fn rfc7677_sha256_example() {
+        let mut s = Scram::new(
+            ScramHash::Sha256,
+            false,
+            None,
+            "user",
+            "pencil",
+            "rOprNGfwEbeRWgbNEkqO",
+            4096,
+        );
+        assert_eq!(
+            s.initial_response(None).unwrap().unwrap(),
+            b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO"
+        );
+        let fin = s.step(b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096").unwrap();
+        assert_eq!(
+            fin,
+            b"c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="
+        );
+        s.step(b"v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")
+            .unwrap();
+        assert!(s.is_complete());
+    }
+
+    #[test]
+    fn bad_server_signature_and_server_error() {
+        let mut s = rfc5802();
+        s.initial_response(None).unwrap();
+        s.step(FIRST_1).unwrap();
+        assert!(matches!(
+            s.step(b"v=AAAAAAAAAAAAAAAAAAAAAAAAAAA="),
+            Err(SaslError::ServerAuth(_))
+        ));
+        assert!(!s.is_complete());
+        let mut e = rfc5802();
+        e.initial_response(None).unwrap();
+        e.step(FIRST_1).unwrap();
+        assert_eq!(
+            e.step(b"e=invalid-proof"),
+            Err(SaslError::ServerAuth("invalid-proof".into()))
+        );
+    }
+
+    #[test]
+    fn server_first_is_checked() {
+        for (first, why) in [
+            (
+                &b"r=someoneelse,s=QSXCR+Q6sek8bf92,i=4096"[..],
+                "foreign nonce",
+            ),
+            (
+                b"r=fyko+d2lbbFgONRv9qkxdawL,s=QSXCR+Q6sek8bf92,i=4096",
+                "nonce not extended",
+            ),
+            (b"r=fyko+d2lbbFgONRv9qkxdawLx,i=4096", "no salt"),
+            (
+                b"r=fyko+d2lbbFgONRv9qkxdawLx,s=!!!,i=4096",
+                "salt not base64",
+            ),
+            (b"r=fyko+d2lbbFgONRv9qkxdawLx,s=QSXCR+Q6sek8bf92", "no i"),
+            (b"r=fyko+d2lbbFgONRv9qkxdawLx,s=QSXCR+Q6sek8bf92,i=0", "i=0"),
+            (
+                b"m=ext,r=fyko+d2lbbFgONRv9qkxdawLx,s=QSXCR+Q6sek8bf92,i=1",
+                "mandatory extension",
+            ),
+        ] {
+            let mut s = rfc5802();
+            s.initial_response(None).unwrap();
+            assert!(s.step(first).is_err(), "{why}");
+        }
+        let mut s = Scram::new(
+            ScramHash::Sha1,
+            false,
+            None,
+            "user",
+            "pencil",
+            "fyko+d2lbbFgONRv9qkxdawL",
+            4095,
+        );
+        s.initial_response(None).unwrap();
+        assert_eq!(
+            s.step(FIRST_1),
+            Err(SaslError::IterationCap {
+                got: 4096,
+                cap: 4095
+            })
+        );
+    }
+
+    #[test]
+    fn plus_binds_the_tls_channel() {
+        let mut s = Scram::new(ScramHash::Sha256, true, None, "user", "pencil", "abc", 4096);
+        assert_eq!(s.name(), "SCRAM-SHA-256-PLUS");
+        assert!(matches!(
+            s.initial_response(None),
+            Err(SaslError::Unavailable(_))
+        ));
+        let tls = TlsInfo {
+            channel_binding: Some(ChannelBinding {
+                kind: ChannelBindingKind::TlsExporter,
+                data: alloc::vec![1, 2, 3],
+            }),
+            ..TlsInfo::default()
+        };
+        assert_eq!(
+            s.initial_response(Some(&tls)).unwrap().unwrap(),
+            b"p=tls-exporter,,n=user,r=abc"
+        );
+        let fin =
+            String::from_utf8(s.step(b"r=abcdef,s=QSXCR+Q6sek8bf92,i=4096").unwrap()).unwrap();
+        let mut expect = b"p=tls-exporter,,".to_vec();
+        expect.extend_from_slice(&[1, 2, 3]);
+        assert!(
+            fin.starts_with(&format!("c={},", B64.encode(expect))),
+            "{fin}"
+        );
+    }
+
+    #[test]
+    fn username_and_authzid_are_escaped_and_debug_hides_password() {
+        let mut s = Scram::new(
+            ScramHash::Sha1,
+            false,
+            Some("a=b"),
+            "u,v",
+            "pencil",
+            "n",
+            10,
+        );
+        assert_eq!(
+            s.initial_response(None).unwrap().unwrap(),
+            b"n,a=a=3Db,n=u=2Cv,r=n"
+        );
+        assert!(!format!("{s:?}").contains("pencil"));
+    }
+}
