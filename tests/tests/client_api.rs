@@ -404,3 +404,83 @@ fn data_termination_timer_starts_after_the_terminator_is_written() {
     c.transmitted(at, n);
     assert_eq!(c.poll_timeout(), Some(Instant::from_millis(605_000)));
 }
+
+#[test]
+fn tls_report_counts_like_mox() {
+    use smtp_proto::tlsrpt::{ReportContext, ResultType};
+    let ctx = ReportContext {
+        receiving_mx_hostname: Some("mx.example.net".into()),
+        ..ReportContext::default()
+    };
+    // Opportunistic, no STARTTLS: a detail without a count.
+    let mut cfg = config();
+    cfg.tls = TlsMode::Opportunistic;
+    let mut c = Client::new(T0, cfg.clone());
+    c.set_report_context(ctx.clone());
+    c.receive(T0, b"220 mx.greeting ESMTP\r\n");
+    take_output(&mut c);
+    c.receive(T0, b"250 mx\r\n");
+    let r = c.tls_report();
+    assert_eq!((r.success_count, r.failure_count), (0, 0));
+    assert_eq!(r.failures[0].result_type, ResultType::StartTlsNotSupported);
+    assert_eq!(
+        r.failures[0].receiving_mx_helo.as_deref(),
+        Some("mx.greeting")
+    );
+    // Refused STARTTLS: a failure with the reply code.
+    let mut c = Client::new(T0, cfg.clone());
+    c.receive(T0, b"220 mx\r\n");
+    take_output(&mut c);
+    c.receive(T0, b"250-mx\r\n250 STARTTLS\r\n");
+    take_output(&mut c);
+    c.receive(T0, b"454 4.7.0 no TLS\r\n");
+    assert_eq!(c.tls_report().failure_count, 1);
+    assert_eq!(
+        c.tls_report().failures[0].failure_reason_code.as_deref(),
+        Some("smtp-starttls-reply-code-454")
+    );
+    // Success, then an alert in the first read: the success becomes a failure.
+    let mut c = Client::new(T0, cfg.clone());
+    c.receive(T0, b"220 mx\r\n");
+    take_output(&mut c);
+    c.receive(T0, b"250-mx\r\n250 STARTTLS\r\n");
+    take_output(&mut c);
+    c.receive(T0, b"220 go\r\n");
+    c.tls_established(T0, TlsInfo::default());
+    assert_eq!(c.tls_report().success_count, 1);
+    c.tls_alert(T0, 42);
+    assert_eq!(
+        (c.tls_report().success_count, c.tls_report().failure_count),
+        (0, 1)
+    );
+    assert!(c.is_closed());
+    // An alert after the first read does not change the counts.
+    let mut c = Client::new(T0, cfg);
+    c.receive(T0, b"220 mx\r\n");
+    take_output(&mut c);
+    c.receive(T0, b"250-mx\r\n250 STARTTLS\r\n");
+    take_output(&mut c);
+    c.receive(T0, b"220 go\r\n");
+    c.tls_established(T0, TlsInfo::default());
+    c.receive(T0, b"250 mx\r\n");
+    c.tls_alert(T0, 0x50);
+    assert_eq!(
+        (c.tls_report().success_count, c.tls_report().failure_count),
+        (1, 0)
+    );
+    // A failed handshake is a failure with its result type.
+    let mut cfg = config();
+    cfg.tls = TlsMode::Immediate;
+    let mut c = Client::new(T0, cfg);
+    c.tls_failed(
+        T0,
+        smtp_proto::TlsFailure {
+            kind: smtp_proto::TlsFailureKind::CertificateExpired,
+            detail: "expired".into(),
+        },
+    );
+    assert_eq!(
+        c.tls_report().failures[0].result_type,
+        ResultType::CertificateExpired
+    );
+}

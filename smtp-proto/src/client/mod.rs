@@ -32,6 +32,7 @@ use crate::error::{Error, ErrorKind, UsageError};
 use crate::reply::{Reply, ReplyParser};
 use crate::time::Instant;
 use crate::tls::{TlsFailure, TlsInfo};
+use crate::tlsrpt::{ReportContext, TlsReport};
 use expect::{Expectations, Purpose};
 use output::OutputQueue;
 use transaction::Transaction;
@@ -99,6 +100,10 @@ pub struct Client {
     /// AUTH in progress.
     auth_run: Option<auth::AuthRun>,
     authenticated: bool,
+    /// RFC 8460 accounting for this session.
+    report: TlsReport,
+    /// TLS is fresh: nothing read over it yet (a TLS alert now is a handshake failure).
+    first_read_after_tls: bool,
 }
 
 impl Client {
@@ -126,6 +131,8 @@ impl Client {
             auth: None,
             auth_run: None,
             authenticated: false,
+            report: TlsReport::default(),
+            first_read_after_tls: false,
             config,
         };
         if client.config.tls == TlsMode::Immediate {
@@ -149,6 +156,7 @@ impl Client {
             self.injection(now);
             return;
         }
+        self.first_read_after_tls = false;
         while !data.is_empty() && self.state != State::Closed {
             match self.parser.parse(&mut data) {
                 Ok(Some(reply)) => {
@@ -198,12 +206,16 @@ impl Client {
     pub fn tls_established(&mut self, now: Instant, info: TlsInfo) {
         match self.state {
             State::AwaitTls => {
+                self.report.record_success();
+                self.first_read_after_tls = true;
                 self.tls = Some(info);
                 self.parser = ReplyParser::new(self.config.reply_limits);
                 self.caps = None;
                 self.send_hello(now);
             }
             State::AwaitImplicitTls => {
+                self.report.record_success();
+                self.first_read_after_tls = true;
                 self.tls = Some(info);
                 self.state = State::Opening;
                 self.expect_greeting(now);
@@ -217,11 +229,46 @@ impl Client {
     /// is written in plaintext.
     pub fn tls_failed(&mut self, now: Instant, failure: TlsFailure) {
         if matches!(self.state, State::AwaitTls | State::AwaitImplicitTls) {
+            self.report
+                .record_handshake_failure(failure.kind, &failure.detail);
             let detail = alloc::format!("TLS handshake failed: {}", failure.detail);
             let err = Error::new(ErrorKind::Tls, false, Some(Verb::StartTls), detail);
             self.fail_session(now, err, Ending::Silent);
         }
         self.after_input(now);
+    }
+
+    /// The driver's TLS layer received an alert from the server (a fatal one, not
+    /// `close_notify`). In the first read after the handshake it means the server
+    /// refused the session (e.g. our certificate): the TLS report counts a failure
+    /// instead of the success. Either way the session ends with a transient TLS error.
+    pub fn tls_alert(&mut self, now: Instant, alert: u8) {
+        if self.state == State::Closed || self.tls.is_none() {
+            return;
+        }
+        if self.first_read_after_tls {
+            self.report.record_alert_after_handshake(alert);
+            self.first_read_after_tls = false;
+        }
+        let verb = self.expects.front().map(|x| x.verb);
+        let err = Error::new(
+            ErrorKind::Tls,
+            false,
+            verb,
+            alloc::format!("TLS alert {alert} from the server"),
+        );
+        self.fail_session(now, err, Ending::Botched);
+    }
+
+    /// Facts about the connection for the TLS report (RFC 8460 §4.4): the MX name
+    /// and both addresses. Call any time; later failure details carry them.
+    pub fn set_report_context(&mut self, context: ReportContext) {
+        self.report.context = context;
+    }
+
+    /// The TLS results of this session so far (RFC 8460), as mox accumulates them.
+    pub fn tls_report(&self) -> &TlsReport {
+        &self.report
     }
 
     /// A deadline announced by [`poll_timeout`](Client::poll_timeout) may have passed.

@@ -38,6 +38,7 @@ impl Client {
         // RFC 5321 §4.3.1: the greeting starts with the server's name.
         let domain = first_word(reply.lines.first().map_or("", String::as_str));
         self.greeting_domain = Some(domain.clone());
+        self.report.receiving_mx_helo = Some(domain.clone());
         self.emit(Event::Greeting { domain, reply });
         self.send_hello(now);
     }
@@ -107,6 +108,10 @@ impl Client {
             TlsMode::Opportunistic => caps.starttls,
             TlsMode::None | TlsMode::Immediate => false,
         };
+        if self.config.tls == TlsMode::Opportunistic && !caps.starttls && self.tls.is_none() {
+            // RFC 8460 §4.3: a detail, not a failed session (as mox).
+            self.report.record_starttls_not_supported(None);
+        }
         self.caps = Some(caps);
         if wants_tls && self.tls.is_none() && !self.starttls_done {
             self.starttls_done = true;
@@ -126,6 +131,7 @@ impl Client {
             self.emit(Event::StartTls);
             return;
         }
+        self.report.record_starttls_not_supported(Some(reply.code));
         let mut err = Error::status(Verb::StartTls, reply, "server refused STARTTLS");
         err.kind = ErrorKind::Tls;
         err.permanent = false;
