@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod delivery_runner;
 pub mod fuzz_bodies;
 pub mod session_ops;
 pub mod transcript;

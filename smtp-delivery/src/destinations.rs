@@ -1,0 +1,284 @@
+//! Where to deliver for a next hop — RFC 5321 §5.1 (MX, implicit MX, CNAME at the
+//! next hop), RFC 7505 (null MX), RFC 7672 §2.2.2 (which DNS answers must be
+//! DNSSEC-authentic for DANE), as mox's `GatherDestinations`.
+
+use std::net::IpAddr;
+
+use crate::dns::{fqdn, valid_host, Answer, QType, Query, Record, Resolver};
+use crate::error::DeliveryError;
+
+/// RFC 5321 §5.1 gives no limit; mox follows at most 16 CNAMEs for the next hop.
+pub const MAX_NEXT_HOP_CNAMES: usize = 16;
+
+/// The next hop: a domain, or an IP address dialed directly.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NextHop {
+    /// A domain (case-insensitive, trailing dot optional).
+    Domain(String),
+    /// An address literal: dialed as is, no MX, no TLSA.
+    Ip(IpAddr),
+}
+
+impl NextHop {
+    /// Reads `example.org`, `192.0.2.1`, `[192.0.2.1]` or `[IPv6:2001:db8::1]`.
+    pub fn parse(s: &str) -> Result<NextHop, DeliveryError> {
+        let inner = s
+            .strip_prefix('[')
+            .and_then(|r| r.strip_suffix(']'))
+            .unwrap_or(s);
+        let inner = inner
+            .strip_prefix("IPv6:")
+            .or_else(|| inner.strip_prefix("ipv6:"))
+            .unwrap_or(inner);
+        if let Ok(ip) = inner.parse::<IpAddr>() {
+            return Ok(NextHop::Ip(ip));
+        }
+        if valid_host(s) {
+            Ok(NextHop::Domain(
+                s.trim_end_matches('.').to_ascii_lowercase(),
+            ))
+        } else {
+            Err(DeliveryError::InvalidName)
+        }
+    }
+}
+
+/// A host to try: a name (to resolve with [`crate::ips::gather_ips`]) or an address.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Host {
+    /// A host name, lower case, no trailing dot.
+    Name(String),
+    /// An address.
+    Ip(IpAddr),
+}
+
+impl std::fmt::Display for Host {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Host::Name(n) => f.write_str(n),
+            Host::Ip(ip) => write!(f, "{ip}"),
+        }
+    }
+}
+
+/// What [`gather_destinations`] found. Every field is meaningful, also with an error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Destinations {
+    /// MX records were found (a null MX counts).
+    pub have_mx: bool,
+    /// The first CNAME and MX answers for the original name were authentic.
+    pub orig_next_hop_authentic: bool,
+    /// Every answer while expanding (CNAMEs and MX) was authentic.
+    pub expanded_next_hop_authentic: bool,
+    /// The next hop after following CNAMEs (no trailing dot).
+    pub expanded_next_hop: String,
+    /// Hosts in the order to try.
+    pub hosts: Vec<Host>,
+    /// The failure is permanent (null MX): do not retry.
+    pub permanent: bool,
+    /// Why no hosts could be gathered.
+    pub error: Option<DeliveryError>,
+}
+
+/// Gathers the hosts for `next_hop`. MX hosts are ordered by preference; hosts of
+/// equal preference are shuffled with `shuffle_seed` (RFC 5321 §5.1 "SHOULD randomize"),
+/// or kept in DNS order when it is `None` (for reproducible tests).
+pub fn gather_destinations(
+    resolver: &mut dyn Resolver,
+    next_hop: &NextHop,
+    shuffle_seed: Option<u64>,
+) -> Destinations {
+    let name = match next_hop {
+        NextHop::Ip(ip) => {
+            return Destinations {
+                have_mx: false,
+                orig_next_hop_authentic: false,
+                expanded_next_hop_authentic: false,
+                expanded_next_hop: String::new(),
+                hosts: vec![Host::Ip(*ip)],
+                permanent: false,
+                error: None,
+            }
+        }
+        NextHop::Domain(d) => d.trim_end_matches('.').to_ascii_lowercase(),
+    };
+    let mut d = Destinations {
+        have_mx: false,
+        orig_next_hop_authentic: true,
+        expanded_next_hop_authentic: true,
+        expanded_next_hop: name.clone(),
+        hosts: Vec::new(),
+        permanent: false,
+        error: None,
+    };
+    let mut seen = std::collections::HashSet::new();
+    for i in 0.. {
+        if !seen.insert(d.expanded_next_hop.clone()) {
+            d.error = Some(DeliveryError::CnameLoop);
+            return d;
+        }
+        if i == MAX_NEXT_HOP_CNAMES {
+            d.error = Some(DeliveryError::CnameLimit);
+            return d;
+        }
+        // Explicit CNAME lookup: we need the final name and whether each step was
+        // authentic (RFC 7672 §2.2.2).
+        let answer = resolver.lookup(&Query {
+            name: fqdn(&d.expanded_next_hop),
+            qtype: QType::Cname,
+        });
+        note_authentic(&mut d, i, &answer);
+        match cname_target(&answer) {
+            Err(e) => {
+                d.error = Some(e);
+                return d;
+            }
+            Ok(Some(target)) if target != d.expanded_next_hop => {
+                if !valid_host(&target) {
+                    d.error = Some(DeliveryError::Dns);
+                    return d;
+                }
+                d.expanded_next_hop = target;
+                continue;
+            }
+            Ok(_) => {}
+        }
+        let answer = resolver.lookup(&Query {
+            name: fqdn(&d.expanded_next_hop),
+            qtype: QType::Mx,
+        });
+        note_authentic(&mut d, i, &answer);
+        mx_hosts(&mut d, answer, shuffle_seed);
+        return d;
+    }
+    unreachable!("the loop returns")
+}
+
+fn note_authentic(d: &mut Destinations, i: usize, answer: &Answer) {
+    if i == 0 {
+        d.orig_next_hop_authentic &= answer.authentic();
+    }
+    d.expanded_next_hop_authentic &= answer.authentic();
+}
+
+/// The CNAME target in an answer, if any; SERVFAIL is a DNS error.
+pub(crate) fn cname_target(answer: &Answer) -> Result<Option<String>, DeliveryError> {
+    match answer {
+        Answer::ServFail => Err(DeliveryError::Dns),
+        Answer::NxDomain { .. } => Ok(None),
+        Answer::Records { records, .. } => Ok(records.iter().find_map(|r| match r {
+            Record::Cname(t) => Some(t.trim_end_matches('.').to_ascii_lowercase()),
+            _ => None,
+        })),
+    }
+}
+
+fn mx_hosts(d: &mut Destinations, answer: Answer, shuffle_seed: Option<u64>) {
+    let records = match answer {
+        Answer::ServFail => {
+            d.error = Some(DeliveryError::Dns);
+            return;
+        }
+        Answer::NxDomain { .. } => Vec::new(),
+        Answer::Records { records, .. } => records,
+    };
+    let mut mxs: Vec<(u16, String)> = records
+        .into_iter()
+        .filter_map(|r| match r {
+            Record::Mx { pref, host } => Some((pref, host)),
+            _ => None,
+        })
+        .collect();
+    if mxs.is_empty() {
+        // RFC 5321 §5.1: no MX, the domain itself is the implicit MX.
+        d.hosts = vec![Host::Name(d.expanded_next_hop.clone())];
+        return;
+    }
+    d.have_mx = true;
+    // RFC 7505 §3: a single "." MX says the domain accepts no mail: permanent.
+    if mxs.len() == 1 && mxs[0].1.trim_end_matches('.').is_empty() {
+        d.permanent = true;
+        d.error = Some(DeliveryError::NullMx);
+        return;
+    }
+    // Invalid targets are dropped while valid ones remain (as a resolver filters them).
+    mxs.retain(|(_, h)| valid_host(h));
+    if mxs.is_empty() {
+        d.error = Some(DeliveryError::Dns);
+        return;
+    }
+    mxs.sort_by_key(|(p, _)| *p);
+    if let Some(seed) = shuffle_seed {
+        shuffle_equal_preferences(&mut mxs, seed);
+    }
+    d.hosts = mxs
+        .into_iter()
+        .map(|(_, h)| Host::Name(h.trim_end_matches('.').to_ascii_lowercase()))
+        .collect();
+}
+
+/// Fisher–Yates within each run of equal preference, driven by a SplitMix64 stream.
+fn shuffle_equal_preferences(mxs: &mut [(u16, String)], seed: u64) {
+    let mut state = seed;
+    let mut next = move || {
+        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    };
+    let mut start = 0;
+    while start < mxs.len() {
+        let end = start
+            + mxs[start..]
+                .iter()
+                .take_while(|(p, _)| *p == mxs[start].0)
+                .count();
+        for i in (start + 1..end).rev() {
+            let j = start + (next() % (i - start + 1) as u64) as usize;
+            mxs.swap(i, j);
+        }
+        start = end;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shuffle_keeps_preference_order_and_permutes_ties() {
+        let mut v: Vec<(u16, String)> = (0..6)
+            .map(|i| (if i < 4 { 10 } else { 20 }, format!("h{i}")))
+            .collect();
+        let orig = v.clone();
+        shuffle_equal_preferences(&mut v, 42);
+        assert!(v[..4].iter().all(|(p, _)| *p == 10) && v[4..].iter().all(|(p, _)| *p == 20));
+        let mut sorted = v.clone();
+        sorted.sort();
+        assert_eq!(sorted, orig);
+        let seeds_differ = (0..20u64).any(|s| {
+            let mut w = orig.clone();
+            shuffle_equal_preferences(&mut w, s);
+            w != orig
+        });
+        assert!(seeds_differ);
+    }
+
+    #[test]
+    fn next_hop_parsing() {
+        assert_eq!(
+            NextHop::parse("[192.0.2.1]"),
+            Ok(NextHop::Ip("192.0.2.1".parse().unwrap()))
+        );
+        assert_eq!(
+            NextHop::parse("[IPv6:2001:db8::1]"),
+            Ok(NextHop::Ip("2001:db8::1".parse().unwrap()))
+        );
+        assert_eq!(
+            NextHop::parse("Example.ORG."),
+            Ok(NextHop::Domain("example.org".into()))
+        );
+        assert_eq!(NextHop::parse("bad name"), Err(DeliveryError::InvalidName));
+    }
+}

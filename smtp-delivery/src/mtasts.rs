@@ -1,0 +1,177 @@
+//! MTA-STS policies — RFC 8461 §3.2 (policy text: `version`, `mode`, `mx`,
+//! `max_age`), §4.1 (matching an MX host against the `mx` patterns: `*.` matches
+//! exactly one leftmost label).
+
+use crate::error::DeliveryError;
+
+/// RFC 8461 §3.2: max_age is at most 31557600 seconds (one year).
+pub const MAX_MAX_AGE: u64 = 31_557_600;
+
+/// A policy's mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Deliver only to matching hosts with verified TLS.
+    Enforce,
+    /// Report failures, deliver anyway.
+    Testing,
+    /// No policy.
+    None,
+}
+
+impl Mode {
+    /// The mode as written in a policy.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Mode::Enforce => "enforce",
+            Mode::Testing => "testing",
+            Mode::None => "none",
+        }
+    }
+}
+
+/// A parsed MTA-STS policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// The mode.
+    pub mode: Mode,
+    /// MX patterns, lower case: `mail.example.com` or `*.example.net`.
+    pub mx: Vec<String>,
+    /// Seconds the policy may be cached.
+    pub max_age: u64,
+}
+
+impl Policy {
+    /// Parses policy text (RFC 8461 §3.2): `key: value` lines ending in CRLF or LF;
+    /// `version: STSv1` first; `mode` and `max_age` required; `mx` required unless
+    /// the mode is `none`; unknown keys ignored; repeated keys other than `mx` refused.
+    pub fn parse(text: &str) -> Result<Policy, DeliveryError> {
+        let err = |m: &str| Err(DeliveryError::PolicySyntax(m.into()));
+        let (mut version, mut mode, mut max_age, mut mx) = (None, None, None, Vec::new());
+        for (n, raw) in text.split('\n').enumerate() {
+            let line = raw.strip_suffix('\r').unwrap_or(raw);
+            if line.is_empty() {
+                continue;
+            }
+            let Some((key, value)) = line.split_once(':') else {
+                return err("line without ':'");
+            };
+            let value = value.trim_matches(|c| c == ' ' || c == '\t');
+            if key.is_empty()
+                || !key
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+            {
+                return err("bad key");
+            }
+            match key {
+                "version" if n == 0 && version.is_none() => version = Some(value),
+                "version" => return err("version must come first, once"),
+                _ if version.is_none() => return err("version must come first"),
+                "mode" if mode.is_some() => return err("mode given twice"),
+                "mode" => {
+                    mode = Some(match value {
+                        "enforce" => Mode::Enforce,
+                        "testing" => Mode::Testing,
+                        "none" => Mode::None,
+                        _ => return err("mode must be enforce, testing or none"),
+                    })
+                }
+                "max_age" if max_age.is_some() => return err("max_age given twice"),
+                "max_age" => {
+                    if value.is_empty()
+                        || value.len() > 10
+                        || !value.bytes().all(|b| b.is_ascii_digit())
+                    {
+                        return err("max_age must be a number");
+                    }
+                    let v: u64 = value
+                        .parse()
+                        .map_err(|_| DeliveryError::PolicySyntax("max_age".into()))?;
+                    if v > MAX_MAX_AGE {
+                        return err("max_age above 31557600");
+                    }
+                    max_age = Some(v);
+                }
+                "mx" => {
+                    if !valid_pattern(value) {
+                        return err("bad mx pattern");
+                    }
+                    mx.push(value.to_ascii_lowercase());
+                }
+                _ => {}
+            }
+        }
+        if version != Some("STSv1") {
+            return err("version must be STSv1");
+        }
+        let Some(mode) = mode else {
+            return err("mode missing");
+        };
+        let Some(max_age) = max_age else {
+            return err("max_age missing");
+        };
+        if mx.is_empty() && mode != Mode::None {
+            return err("mx missing");
+        }
+        Ok(Policy { mode, mx, max_age })
+    }
+
+    /// RFC 8461 §4.1: whether `host` matches an `mx` pattern; `*.example.net`
+    /// matches `a.example.net` but neither `example.net` nor `a.b.example.net`.
+    pub fn matches(&self, host: &str) -> bool {
+        let host = host.trim_end_matches('.').to_ascii_lowercase();
+        self.mx.iter().any(|p| match p.strip_prefix("*.") {
+            Some(suffix) => host
+                .split_once('.')
+                .is_some_and(|(label, rest)| !label.is_empty() && rest == suffix),
+            None => *p == host,
+        })
+    }
+}
+
+fn valid_pattern(p: &str) -> bool {
+    let name = p.strip_prefix("*.").unwrap_or(p);
+    crate::dns::valid_host(name) && !name.ends_with('.') && !name.contains('*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const P: &str = "version: STSv1\r\nmode: enforce\r\nmx: mail.example.com\r\nmx: *.example.net\r\nmax_age: 604800\r\n";
+
+    #[test]
+    fn parses_and_matches() {
+        let p = Policy::parse(P).unwrap();
+        assert_eq!(p.mode, Mode::Enforce);
+        assert_eq!(p.max_age, 604_800);
+        assert!(p.matches("mail.example.com"));
+        assert!(p.matches("MX1.example.net."));
+        assert!(!p.matches("example.net"));
+        assert!(!p.matches("a.b.example.net"));
+        assert!(!p.matches("other.example.com"));
+    }
+
+    #[test]
+    fn precise_errors() {
+        for bad in [
+            "mode: enforce\nversion: STSv1\nmx: a.example\nmax_age: 1",
+            "version: STSv2\nmode: enforce\nmx: a.example\nmax_age: 1",
+            "version: STSv1\nmode: strict\nmx: a.example\nmax_age: 1",
+            "version: STSv1\nmode: enforce\nmax_age: 1",
+            "version: STSv1\nmode: enforce\nmx: a.example",
+            "version: STSv1\nmode: enforce\nmx: a.example\nmax_age: 31557601",
+            "version: STSv1\nmode: enforce\nmx: a.*.example\nmax_age: 1",
+            "version: STSv1\nmode: enforce\nmode: testing\nmx: a.example\nmax_age: 1",
+            "version: STSv1\ngarbage\n",
+        ] {
+            assert!(
+                matches!(Policy::parse(bad), Err(DeliveryError::PolicySyntax(_))),
+                "{bad}"
+            );
+        }
+        assert!(
+            Policy::parse("version: STSv1\nmode: none\nmax_age: 86400\nextension: x\n").is_ok()
+        );
+    }
+}
