@@ -16,7 +16,13 @@
 //! 4. [`dane::tlsa_names`]: the names the server certificate may carry (first = SNI).
 //! 5. [`mtasts::Policy`]: with an MTA-STS policy for the recipient domain, a host
 //!    that does not match an `enforce` policy is skipped.
-//! 6. The session itself is `smtp_proto::Client`, with the TLS mode these decide.
+//! 6. [`plan::plan_host`]: the TLS mode, verification (WebPKI for MTA-STS enforce,
+//!    DANE records), whether REQUIRETLS can be met; after a TLS failure
+//!    [`plan::plaintext_retry_allowed`]; after a refusal [`plan::attempt_permanent`]
+//!    (a first-attempt 5.7.x from a dual-stack host is temporary) and
+//!    [`plan::delivery_permanent`] (no host can do REQUIRETLS).
+//! 7. The session itself is `smtp_proto::Client`, with the TLS mode the plan decides,
+//!    and its `TlsReport` feeds RFC 8460 reports under the plan's report policy.
 //!
 //! # Example
 //!
@@ -48,9 +54,6 @@
 //! let tlsa = gather_tlsa(&mut Zone, &host.to_string(), ips.expanded_authentic, &ips.expanded_host);
 //! assert!(!tlsa.dane_required);
 //! ```
-//!
-//! Not built yet: the per-host delivery plan (TLS mode, plaintext fallback,
-//! REQUIRETLS feasibility, TLS-report results) of mox's `queue/direct.go`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -60,5 +63,6 @@ pub mod dns;
 pub mod error;
 pub mod ips;
 pub mod mtasts;
+pub mod plan;
 
 pub use error::DeliveryError;
