@@ -197,8 +197,8 @@ pub fn attempt_permanent(
     dualstack: bool,
     enhanced: Option<EnhancedCode>,
 ) -> bool {
-    !(permanent && first_attempt && dualstack && enhanced.is_some_and(|e| e.subject == 7))
-        && permanent
+    let policy_refusal = enhanced.is_some_and(|e| e.subject == 7);
+    permanent && !(first_attempt && dualstack && policy_refusal)
 }
 
 /// Whether the delivery failed permanently after trying every host: any permanent
