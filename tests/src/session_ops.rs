@@ -107,6 +107,8 @@ pub struct Depth {
     pub accepted: usize,
     /// Transactions delivered.
     pub delivered: usize,
+    /// AUTH succeeded.
+    pub authenticated: usize,
 }
 
 /// Runs `ops` and checks the invariants; panics (with a message) when one breaks.
@@ -123,6 +125,8 @@ pub fn run(mode: u8, ops: &[SessionOp]) -> Depth {
     config.chunking = mode & 16 == 0;
     config.reply_limits = LIMITS;
     config.max_pending_body = MAX_PENDING_BODY;
+    config.max_bdat_chunk = 512;
+    let with_auth = mode & 32 != 0;
     let mut s = Session {
         client: Client::new(Instant::ZERO, config),
         now: 0,
@@ -131,6 +135,20 @@ pub fn run(mode: u8, ops: &[SessionOp]) -> Depth {
         depth: Depth::default(),
         server: Scripted::default(),
     };
+    if with_auth {
+        // PLAIN or LOGIN, chosen from what the scripted server offers.
+        let plain: Box<dyn smtp_proto::sasl::Mechanism + Send> =
+            Box::new(smtp_proto::sasl::Plain::new(None, "u", "p"));
+        let login: Box<dyn smtp_proto::sasl::Mechanism + Send> =
+            Box::new(smtp_proto::sasl::Login::new("u", "p"));
+        let allow_plaintext = mode & 64 != 0;
+        s.client
+            .set_auth(smtp_proto::Auth {
+                mechanisms: vec![plain, login],
+                allow_plaintext,
+            })
+            .expect("before opening");
+    }
     s.drain_events(Instant::ZERO);
     for op in ops {
         s.step(op);
@@ -272,6 +290,7 @@ impl Session {
         while let Some(ev) = self.client.poll_event() {
             match ev {
                 Event::Ready => self.depth.ready += 1,
+                Event::Authenticated { .. } => self.depth.authenticated += 1,
                 Event::RecipientAccepted { .. } => self.depth.accepted += 1,
                 Event::Delivered { .. } | Event::DeliveredPerRecipient { .. } => {
                     self.depth.delivered += 1
@@ -389,6 +408,8 @@ struct Scripted {
     in_data: bool,
     /// BDAT payload bytes still to skip.
     skip: usize,
+    /// A 334 was sent: the next client line answers it.
+    auth_continuation: bool,
 }
 
 impl Scripted {
@@ -412,6 +433,11 @@ impl Scripted {
     }
 
     fn command(&mut self, line: String) {
+        if self.auth_continuation {
+            self.auth_continuation = false;
+            self.pending.push_back("AUTH".into());
+            return;
+        }
         if self.in_data {
             if line == "." {
                 self.in_data = false;
@@ -447,7 +473,7 @@ impl Scripted {
                     "8BITMIME",
                     "SIZE 100000",
                     "ENHANCEDSTATUSCODES",
-                    "SMTPUTF8",
+                    "AUTH PLAIN LOGIN",
                     "LIMITS RCPTMAX=2",
                 ];
                 for (i, e) in exts.iter().enumerate() {
@@ -464,6 +490,11 @@ impl Scripted {
                 "354 go\r\n".into()
             }
             "QUIT" => "221 bye\r\n".into(),
+            "AUTH" if kind % 4 == 1 => {
+                // A challenge: LOGIN's next step, or one too many for PLAIN.
+                self.auth_continuation = true;
+                "334 VXNlcm5hbWU6\r\n".into()
+            }
             "AUTH" => "235 ok\r\n".into(),
             "RCPT" if kind % 8 == 6 => "452 4.5.3 too many\r\n".into(),
             _ if fail => "550 5.0.0 no\r\n".into(),

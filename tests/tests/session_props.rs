@@ -28,10 +28,12 @@ fn generated_sessions_reach_delivery() {
         total.starttls += d.starttls;
         total.accepted += d.accepted;
         total.delivered += d.delivered;
+        total.authenticated += d.authenticated;
     }
     println!("{total:?}");
     assert!(total.ready > 100, "{total:?}");
     assert!(total.starttls > 10, "{total:?}");
     assert!(total.accepted > 10, "{total:?}");
     assert!(total.delivered > 0, "{total:?}");
+    assert!(total.authenticated > 0, "{total:?}");
 }
