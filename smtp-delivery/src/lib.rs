@@ -50,9 +50,19 @@
 //! let host = &dest.hosts[0];
 //! let ips = gather_ips(&mut Zone, host, Network::Ip, &[]);
 //! assert_eq!(ips.ips, vec!["192.0.2.25".parse::<std::net::IpAddr>().unwrap()]);
-//! // Authentic addresses: look for TLSA. None here, so no DANE; TLS stays opportunistic.
+//! // Authentic addresses: look for TLSA. None here, so no DANE.
+//! use smtp_delivery::plan::{dane_applicable, plan_host, plaintext_retry_allowed, sts_verdict, HostVerdict, TlsRequirement};
+//! assert!(dane_applicable(ips.authentic, dest.orig_next_hop_authentic, dest.have_mx, dest.expanded_next_hop_authentic, true));
 //! let tlsa = gather_tlsa(&mut Zone, &host.to_string(), ips.expanded_authentic, &ips.expanded_host);
 //! assert!(!tlsa.dane_required);
+//! // No MTA-STS policy: the host is tried with opportunistic STARTTLS...
+//! assert_eq!(sts_verdict(None, "mx.example.org", TlsRequirement::Default), HostVerdict::Try);
+//! let plan = plan_host(false, Some(&tlsa), TlsRequirement::Default);
+//! assert_eq!(plan.tls, smtp_proto::TlsMode::Opportunistic);
+//! // ...and after a TLS failure it may be retried in plaintext, unless REQUIRETLS,
+//! // which this destination cannot meet at all (no DANE, no enforced MTA-STS).
+//! assert!(plaintext_retry_allowed(&plan, false, false, TlsRequirement::Default));
+//! assert!(plan_host(false, Some(&tlsa), TlsRequirement::RequireTls).refuse.is_some());
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
