@@ -84,27 +84,10 @@ pub fn data_encoder(data: &[u8]) {
     assert!(framed.ends_with(b"\r\n.\r\n"));
     let bwire: Vec<u8> = bout.iter().flat_map(|b| b.iter().copied()).collect();
     assert_eq!(bwire.len(), bdat_len);
-    assert_eq!(bwire, normalise(body));
+    assert_eq!(bwire, crate::reference::normalise_line_endings(body));
 }
 
 /// Drives a whole session from `data` (see [`crate::session_ops`]).
 pub fn session(data: &[u8]) {
     let _ = crate::session_ops::run_bytes(data);
-}
-
-fn normalise(body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(body.len());
-    let mut i = 0;
-    while i < body.len() {
-        match body[i] {
-            b'\r' if body.get(i + 1) == Some(&b'\n') => {
-                out.extend_from_slice(b"\r\n");
-                i += 1;
-            }
-            b'\r' | b'\n' => out.extend_from_slice(b"\r\n"),
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    out
 }

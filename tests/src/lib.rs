@@ -5,5 +5,6 @@
 
 pub mod delivery_runner;
 pub mod fuzz_bodies;
+pub mod reference;
 pub mod session_ops;
 pub mod transcript;

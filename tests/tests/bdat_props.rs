@@ -45,23 +45,6 @@ fn frames(wire: &[u8]) -> Vec<(usize, bool, Vec<u8>)> {
     out
 }
 
-fn normalise(body: &[u8]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < body.len() {
-        match body[i] {
-            b'\r' if body.get(i + 1) == Some(&b'\n') => {
-                out.extend_from_slice(b"\r\n");
-                i += 1;
-            }
-            b'\r' | b'\n' => out.extend_from_slice(b"\r\n"),
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    out
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
@@ -122,7 +105,7 @@ proptest! {
             prop_assert!(*n > 0 || *last, "an empty chunk that is not the last");
             joined.extend_from_slice(data);
         }
-        prop_assert_eq!(joined, normalise(&body));
+        prop_assert_eq!(joined, smtp_tests::reference::normalise_line_endings(&body));
         if pipelining {
             c.receive(now, b"250 ok\r\n250 ok\r\n");
         }
