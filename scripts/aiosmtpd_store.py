@@ -2,6 +2,7 @@
 dot-unstuffing, exactly as received) in a directory, and accepts AUTH PLAIN/LOGIN
 for user "u" with password "p" without TLS (test-only)."""
 import os
+import ssl
 import sys
 import time
 
@@ -38,11 +39,18 @@ def authenticator(server, session, envelope, mechanism, auth_data):
 
 
 def main():
+    """Usage: aiosmtpd_store.py PORT DIR [CERT KEY] — with CERT and KEY the server
+    offers STARTTLS and requires it before MAIL and AUTH."""
     port, directory = int(sys.argv[1]), sys.argv[2]
     os.makedirs(directory, exist_ok=True)
+    tls = {}
+    if len(sys.argv) == 5:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(sys.argv[3], sys.argv[4])
+        tls = {"tls_context": ctx, "require_starttls": True}
     controller = Controller(
         Store(directory), hostname="127.0.0.1", port=port, authenticator=authenticator,
-        auth_require_tls=False, enable_SMTPUTF8=True,
+        auth_require_tls=not tls == {}, enable_SMTPUTF8=True, **tls,
     )
     controller.start()
     while True:

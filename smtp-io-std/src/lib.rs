@@ -203,6 +203,10 @@ impl Connection {
                     }
                 }
             }
+            // Inputs handled above (a TLS handshake, say) may have queued output.
+            if !self.client.transmit().is_empty() {
+                continue;
+            }
             self.read_once()?;
         }
     }

@@ -1,0 +1,230 @@
+//! Real TLS: STARTTLS with rustls against aiosmtpd (started by the test with an
+//! rcgen certificate chain), through the blocking driver's caller-supplied upgrade.
+//! Needs aiosmtpd installed (scripts/interop-servers.sh), so ignored in a plain
+//! `cargo test`; `.ci/run` runs it with `--ignored`.
+
+use std::io::{self, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
+use smtp_io_std::{Connection, DriverError, Stream, TlsUpgrade};
+use smtp_proto::sasl::{Mechanism, Plain};
+use smtp_proto::{
+    Auth, ChannelBinding, ChannelBindingKind, Config, Envelope, ErrorKind, ForwardPath, Host,
+    Recipient, ReversePath, TlsFailure, TlsFailureKind, TlsInfo, TlsMode,
+};
+
+/// A TLS stream the driver can use: rustls over the plaintext stream it was given.
+struct Tls(StreamOwned<ClientConnection, Box<dyn Stream>>);
+
+impl Read for Tls {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.read(buf)
+    }
+}
+impl Write for Tls {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush()
+    }
+}
+impl Stream for Tls {
+    fn set_read_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
+        self.0.sock.set_read_timeout(t)
+    }
+}
+
+struct Server {
+    child: Child,
+    port: u16,
+    _dir: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A CA and a leaf for localhost/127.0.0.1, written for the server; the CA for us.
+fn certificates(dir: &Path) -> CertificateDer<'static> {
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca = CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca_cert = ca.self_signed(&ca_key).unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let leaf =
+        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+    let leaf_cert = leaf.signed_by(&leaf_key, &ca_cert, &ca_key).unwrap();
+    std::fs::write(dir.join("cert.pem"), leaf_cert.pem() + &ca_cert.pem()).unwrap();
+    std::fs::write(dir.join("key.pem"), leaf_key.serialize_pem()).unwrap();
+    ca_cert.der().clone()
+}
+
+fn start_server() -> (Server, CertificateDer<'static>) {
+    let dir = std::env::temp_dir().join(format!("smtp-engine-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca = certificates(&dir);
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/aiosmtpd_store.py");
+    let child = Command::new("python3")
+        .arg(script)
+        .arg(port.to_string())
+        .arg(dir.join("store"))
+        .arg(dir.join("cert.pem"))
+        .arg(dir.join("key.pem"))
+        .spawn()
+        .expect("python3 with aiosmtpd");
+    for _ in 0..100 {
+        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (
+        Server {
+            child,
+            port,
+            _dir: dir,
+        },
+        ca,
+    )
+}
+
+/// The caller-supplied upgrade: rustls with `roots`, reporting the tls-exporter
+/// channel binding (RFC 9266) and classifying failures for TLS reports.
+fn upgrade(roots: RootCertStore) -> TlsUpgrade {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let config = Arc::new(config);
+    Box::new(move |mut plain: Box<dyn Stream>| {
+        let fail = |kind, e: &dyn std::fmt::Display| TlsFailure {
+            kind,
+            detail: e.to_string(),
+        };
+        let name = ServerName::try_from("localhost").unwrap();
+        let mut conn = ClientConnection::new(config.clone(), name)
+            .map_err(|e| fail(TlsFailureKind::Handshake, &e))?;
+        while conn.is_handshaking() {
+            if let Err(e) = conn.complete_io(&mut plain) {
+                let kind = if e.to_string().contains("UnknownIssuer") {
+                    TlsFailureKind::CertificateNotTrusted
+                } else {
+                    TlsFailureKind::Handshake
+                };
+                return Err(fail(kind, &e));
+            }
+        }
+        let mut binding = [0u8; 32];
+        let exported = conn
+            .export_keying_material(&mut binding, b"EXPORTER-Channel-Binding", None)
+            .is_ok();
+        let info = TlsInfo {
+            channel_binding: exported.then(|| ChannelBinding {
+                kind: ChannelBindingKind::TlsExporter,
+                data: binding.to_vec(),
+            }),
+            protocol: conn.protocol_version().map(|v| format!("{v:?}")),
+            cipher_suite: conn
+                .negotiated_cipher_suite()
+                .map(|c| format!("{:?}", c.suite())),
+        };
+        let tls: Box<dyn Stream> = Box::new(Tls(StreamOwned::new(conn, plain)));
+        Ok((tls, info))
+    })
+}
+
+fn config() -> Config {
+    let mut c = Config::new(Host::parse("client.example").unwrap());
+    c.tls = TlsMode::RequiredStartTls;
+    c
+}
+
+#[test]
+#[ignore = "needs aiosmtpd: scripts/interop-servers.sh (run by .ci/run)"]
+fn starttls_with_rustls_then_auth_and_delivery() {
+    let (server, ca) = start_server();
+    let mut roots = RootCertStore::empty();
+    roots.add(ca).unwrap();
+    let tcp: Box<dyn Stream> = Box::new(TcpStream::connect(("127.0.0.1", server.port)).unwrap());
+    let plain: Box<dyn Mechanism + Send> = Box::new(Plain::new(None, "u", "p"));
+    let mut c = Connection::open(
+        tcp,
+        config(),
+        Some(upgrade(roots)),
+        Some(Auth {
+            mechanisms: vec![plain],
+            allow_plaintext: false,
+        }),
+    )
+    .expect("STARTTLS, EHLO again, AUTH");
+    let info = c.client().tls_info().expect("TLS is up");
+    assert_eq!(
+        info.channel_binding.as_ref().map(|b| b.data.len()),
+        Some(32)
+    );
+    assert!(c.client().is_authenticated());
+    assert!(
+        c.client()
+            .capabilities()
+            .unwrap()
+            .auth
+            .contains(&"PLAIN".to_string()),
+        "capabilities from after TLS"
+    );
+    assert_eq!(
+        (
+            c.client().tls_report().success_count,
+            c.client().tls_report().failure_count
+        ),
+        (1, 0)
+    );
+    let env = Envelope::new(
+        ReversePath::parse("a@example.org").unwrap(),
+        vec![Recipient::new(
+            ForwardPath::parse("tls@example.net").unwrap(),
+        )],
+    );
+    let d = c
+        .send_mail(env, &mut &b"Subject: over TLS\r\n\r\nsecret\r\n"[..])
+        .unwrap();
+    assert!(d.result.is_ok(), "{:?}", d.result);
+    c.quit().unwrap();
+}
+
+#[test]
+#[ignore = "needs aiosmtpd: scripts/interop-servers.sh (run by .ci/run)"]
+fn untrusted_certificate_fails_as_a_tls_error_with_nothing_sent_in_plaintext() {
+    let (server, _ca) = start_server();
+    let tcp: Box<dyn Stream> = Box::new(TcpStream::connect(("127.0.0.1", server.port)).unwrap());
+    let plain: Box<dyn Mechanism + Send> = Box::new(Plain::new(None, "u", "p"));
+    let auth = Some(Auth {
+        mechanisms: vec![plain],
+        allow_plaintext: false,
+    });
+    match Connection::open(tcp, config(), Some(upgrade(RootCertStore::empty())), auth) {
+        Err(DriverError::Session(e)) => {
+            assert_eq!(e.kind, ErrorKind::Tls);
+            assert!(!e.permanent);
+        }
+        Err(other) => panic!("unexpected {other}"),
+        Ok(_) => panic!("an untrusted certificate was accepted"),
+    }
+}
