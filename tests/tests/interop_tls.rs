@@ -45,13 +45,14 @@ impl Stream for Tls {
 struct Server {
     child: Child,
     port: u16,
-    _dir: PathBuf,
+    dir: PathBuf,
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
@@ -70,8 +71,9 @@ fn certificates(dir: &Path) -> CertificateDer<'static> {
     ca_cert.der().clone()
 }
 
-fn start_server() -> (Server, CertificateDer<'static>) {
-    let dir = std::env::temp_dir().join(format!("smtp-engine-tls-{}", std::process::id()));
+/// Starts a server with its own certificates; `name` keeps parallel tests apart.
+fn start_server(name: &str) -> (Server, CertificateDer<'static>) {
+    let dir = std::env::temp_dir().join(format!("smtp-engine-tls-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let ca = certificates(&dir);
     let port = TcpListener::bind("127.0.0.1:0")
@@ -160,7 +162,7 @@ fn config() -> Config {
 #[test]
 #[ignore = "needs aiosmtpd: scripts/interop-servers.sh (run by .ci/run)"]
 fn starttls_with_rustls_then_auth_and_delivery() {
-    let (server, ca) = start_server();
+    let (server, ca) = start_server("trusted");
     let mut roots = RootCertStore::empty();
     roots.add(ca).unwrap();
     let tcp: Box<dyn Stream> = Box::new(TcpStream::connect(("127.0.0.1", server.port)).unwrap());
@@ -212,7 +214,7 @@ fn starttls_with_rustls_then_auth_and_delivery() {
 #[test]
 #[ignore = "needs aiosmtpd: scripts/interop-servers.sh (run by .ci/run)"]
 fn untrusted_certificate_fails_as_a_tls_error_with_nothing_sent_in_plaintext() {
-    let (server, _ca) = start_server();
+    let (server, _ca) = start_server("untrusted");
     let tcp: Box<dyn Stream> = Box::new(TcpStream::connect(("127.0.0.1", server.port)).unwrap());
     let plain: Box<dyn Mechanism + Send> = Box::new(Plain::new(None, "u", "p"));
     let auth = Some(Auth {
