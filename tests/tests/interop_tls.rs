@@ -96,14 +96,7 @@ fn start_server(name: &str) -> (Server, CertificateDer<'static>) {
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    (
-        Server {
-            child,
-            port,
-            _dir: dir,
-        },
-        ca,
-    )
+    (Server { child, port, dir }, ca)
 }
 
 /// The caller-supplied upgrade: rustls with `roots`, reporting the tls-exporter
