@@ -112,7 +112,8 @@ pub fn gather_destinations(
         error: None,
     };
     let mut seen = std::collections::HashSet::new();
-    for i in 0.. {
+    let mut i = 0;
+    loop {
         if !seen.insert(d.expanded_next_hop.clone()) {
             d.error = Some(DeliveryError::CnameLoop);
             return d;
@@ -139,6 +140,7 @@ pub fn gather_destinations(
                     return d;
                 }
                 d.expanded_next_hop = target;
+                i += 1;
                 continue;
             }
             Ok(_) => {}
@@ -151,7 +153,6 @@ pub fn gather_destinations(
         mx_hosts(&mut d, answer, shuffle_seed);
         return d;
     }
-    unreachable!("the loop returns")
 }
 
 fn note_authentic(d: &mut Destinations, i: usize, answer: &Answer) {

@@ -239,6 +239,15 @@ impl BdatEncoder {
         Ok(self.lines.walk(&chunk, false, out))
     }
 
+    /// Under `Reject`, whether the body may end here (a held CR is bare); `finish`
+    /// itself never fails.
+    pub fn check_finish(&self) -> Result<(), DataError> {
+        if !self.binary && self.lines.policy == LineEndings::Reject && self.lines.pending_cr {
+            return Err(DataError::BareLineEnding { offset: 0 });
+        }
+        Ok(())
+    }
+
     /// Pushes whatever is held back (a pending CR becomes CRLF) and returns its length.
     pub fn finish(&mut self, out: &mut VecDeque<Bytes>) -> usize {
         self.lines.flush_cr(out)

@@ -484,3 +484,36 @@ fn tls_report_counts_like_mox() {
         ResultType::CertificateExpired
     );
 }
+
+#[test]
+fn reject_policy_refuses_bare_line_endings_including_a_trailing_cr() {
+    let mut cfg = config();
+    cfg.line_endings = smtp_proto::LineEndings::Reject;
+    let mut c = Client::new(T0, cfg);
+    c.receive(T0, b"220 mx\r\n");
+    take_output(&mut c);
+    c.receive(T0, b"250 mx\r\n");
+    c.send(T0, envelope()).unwrap();
+    take_output(&mut c);
+    c.receive(T0, b"250 ok\r\n");
+    take_output(&mut c);
+    c.receive(T0, b"250 ok\r\n");
+    take_output(&mut c);
+    c.receive(T0, b"354 go\r\n");
+    assert!(matches!(
+        c.body(T0, Bytes::from_static(b"a\nb")),
+        Err(UsageError::Body(_))
+    ));
+    assert!(
+        c.transmit().is_empty(),
+        "nothing of the refused chunk was written"
+    );
+    assert_eq!(c.body(T0, Bytes::from_static(b"ok\r\nend\r")).unwrap(), 8);
+    assert!(
+        matches!(c.end_body(T0), Err(UsageError::Body(_))),
+        "a trailing bare CR is refused at the end"
+    );
+    assert_eq!(c.body(T0, Bytes::from_static(b"\n")).unwrap(), 1);
+    c.end_body(T0).unwrap();
+    assert_eq!(take_output(&mut c), "ok\r\nend\r\n.\r\n");
+}

@@ -122,6 +122,8 @@ impl Client {
         match tx.body.as_mut() {
             None => return Err(UsageError::NoBodyWanted),
             Some(BodyState::Data(enc)) => {
+                // DESIGN rule 3: under Reject, a trailing bare CR is refused too.
+                enc.check_finish()?;
                 let mut pieces = core::mem::take(&mut self.scratch);
                 enc.finish(&mut pieces);
                 tx.body = None;
@@ -136,6 +138,7 @@ impl Client {
                     .push(purpose, Verb::DataEnd, t, self.out.queued());
             }
             Some(BodyState::Bdat(b)) => {
+                b.enc.check_finish()?;
                 b.end_requested = true;
                 self.try_finish_bdat(now);
             }
