@@ -250,7 +250,11 @@ impl Connection {
             return Ok(());
         };
         while !self.client.transmit().is_empty() {
-            let n = stream.write(self.client.transmit().chunk())?;
+            // One gather write for everything queued (a pipelined flight, a body and
+            // its terminator), so no small trailing write waits on Nagle's algorithm.
+            let mut slices = [io::IoSlice::new(&[]); 64];
+            let count = self.client.transmit().io_slices(&mut slices);
+            let n = stream.write_vectored(&slices[..count])?;
             if n == 0 {
                 return Err(io::Error::from(io::ErrorKind::WriteZero).into());
             }
