@@ -189,10 +189,8 @@ impl Mechanism for Secret {
     }
 }
 
-fn auth_client(tls: TlsMode, plaintext: bool, steps: usize) -> Client {
-    let mut cfg = config();
-    cfg.tls = tls;
-    cfg.trace = true;
+/// A client whose only AUTH mechanism is [`Secret`].
+fn with_secret(cfg: Config, plaintext: bool, steps: usize) -> Client {
     let mut c = Client::new(T0, cfg);
     let mech: Box<dyn Mechanism + Send> = Box::new(Secret {
         plaintext,
@@ -204,6 +202,14 @@ fn auth_client(tls: TlsMode, plaintext: bool, steps: usize) -> Client {
         allow_plaintext: false,
     })
     .unwrap();
+    c
+}
+
+fn auth_client(tls: TlsMode, plaintext: bool, steps: usize) -> Client {
+    let mut cfg = config();
+    cfg.tls = tls;
+    cfg.trace = true;
+    let mut c = with_secret(cfg, plaintext, steps);
     c.receive(T0, b"220 mx\r\n");
     take_output(&mut c);
     c.receive(T0, b"250-mx\r\n250 AUTH PLAIN X-SECRET\r\n");
@@ -298,17 +304,7 @@ fn auth_535_is_a_status_error() {
 fn auth_without_an_offered_mechanism_ends_the_session() {
     let mut cfg = config();
     cfg.tls = TlsMode::None;
-    let mut c = Client::new(T0, cfg);
-    let mech: Box<dyn Mechanism + Send> = Box::new(Secret {
-        plaintext: false,
-        steps: 0,
-        done: false,
-    });
-    c.set_auth(Auth {
-        mechanisms: vec![mech],
-        allow_plaintext: false,
-    })
-    .unwrap();
+    let mut c = with_secret(cfg, false, 0);
     c.receive(T0, b"220 mx\r\n");
     take_output(&mut c);
     c.receive(T0, b"250-mx\r\n250 AUTH PLAIN\r\n");
@@ -320,17 +316,7 @@ fn auth_without_an_offered_mechanism_ends_the_session() {
 fn auth_mechanism_is_chosen_after_tls_only() {
     let mut cfg = config();
     cfg.tls = TlsMode::RequiredStartTls;
-    let mut c = Client::new(T0, cfg);
-    let mech: Box<dyn Mechanism + Send> = Box::new(Secret {
-        plaintext: true,
-        steps: 0,
-        done: false,
-    });
-    c.set_auth(Auth {
-        mechanisms: vec![mech],
-        allow_plaintext: false,
-    })
-    .unwrap();
+    let mut c = with_secret(cfg, true, 0);
     c.receive(T0, b"220 mx\r\n");
     take_output(&mut c);
     // Offered before TLS: ignored.
@@ -345,7 +331,15 @@ fn auth_mechanism_is_chosen_after_tls_only() {
 }
 
 fn in_body() -> Client {
-    let mut c = ready("");
+    in_body_with(config())
+}
+
+/// A plain session with `cfg`, one recipient accepted, after DATA's 354.
+fn in_body_with(cfg: Config) -> Client {
+    let mut c = Client::new(T0, cfg);
+    c.receive(T0, b"220 mx\r\n");
+    take_output(&mut c);
+    c.receive(T0, b"250 mx\r\n");
     c.send(T0, envelope()).unwrap();
     take_output(&mut c);
     c.receive(T0, b"250 ok\r\n");
@@ -489,17 +483,7 @@ fn tls_report_counts_like_mox() {
 fn reject_policy_refuses_bare_line_endings_including_a_trailing_cr() {
     let mut cfg = config();
     cfg.line_endings = smtp_proto::LineEndings::Reject;
-    let mut c = Client::new(T0, cfg);
-    c.receive(T0, b"220 mx\r\n");
-    take_output(&mut c);
-    c.receive(T0, b"250 mx\r\n");
-    c.send(T0, envelope()).unwrap();
-    take_output(&mut c);
-    c.receive(T0, b"250 ok\r\n");
-    take_output(&mut c);
-    c.receive(T0, b"250 ok\r\n");
-    take_output(&mut c);
-    c.receive(T0, b"354 go\r\n");
+    let mut c = in_body_with(cfg);
     assert!(matches!(
         c.body(T0, Bytes::from_static(b"a\nb")),
         Err(UsageError::Body(_))
