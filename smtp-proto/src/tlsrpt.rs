@@ -146,11 +146,14 @@ impl TlsReport {
         self.add_detail(ResultType::StartTlsNotSupported, reason, None);
     }
 
-    /// The driver's handshake failed.
+    /// The driver's handshake failed. The driver's `detail` becomes the failure
+    /// reason code: RFC 8460 §4.4 makes `failure-reason-code` the field for "a
+    /// TLS-related error code or error message", while `additional-information` is a
+    /// URI (mox fills only the reason code too).
     pub fn record_handshake_failure(&mut self, kind: TlsFailureKind, detail: &str) {
         self.failure_count += 1;
-        let info = (!detail.is_empty()).then(|| String::from(detail));
-        self.add_detail(kind.into(), None, info);
+        let reason = (!detail.is_empty()).then(|| String::from(detail));
+        self.add_detail(kind.into(), reason, None);
     }
 
     /// The server sent a TLS alert in the first read after a handshake that looked
@@ -257,6 +260,11 @@ mod tests {
         assert_eq!(r.failures.len(), 2);
         assert_eq!(r.failures[0].failed_session_count, 2);
         assert_eq!(r.failures[1].result_type, ResultType::ValidationFailure);
+        assert_eq!(
+            r.failures[1].failure_reason_code.as_deref(),
+            Some("no shared cipher")
+        );
+        assert_eq!(r.failures[1].additional_information, None);
     }
 
     #[test]

@@ -107,6 +107,7 @@ impl Client {
                 mech.name()
             ));
         }
+        mech.offered(&caps.auth);
         let initial = mech
             .initial_response(self.tls.as_ref())
             .map_err(|e| format!("{e}"))?;

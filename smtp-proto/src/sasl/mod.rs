@@ -67,6 +67,12 @@ pub trait Mechanism: core::fmt::Debug {
     fn error_response(&self) -> Option<Vec<u8>> {
         None
     }
+    /// Told the server's AUTH list (after TLS) before `initial_response`, so a
+    /// mechanism can adapt; SCRAM uses it to send `y` when `-PLUS` was not offered
+    /// although it could bind (RFC 5802 §6). Does nothing by default.
+    fn offered(&mut self, mechanisms: &[String]) {
+        let _ = mechanisms;
+    }
     /// True when the client side has finished (e.g. SCRAM verified the server
     /// signature); a 235 before that is an authentication error.
     fn is_complete(&self) -> bool;

@@ -73,12 +73,15 @@ enum Stage {
     SentFirst,
     SentFinal,
     Done,
+    /// A step failed: every further challenge is refused.
+    Failed,
 }
 
 /// A SCRAM client (RFC 5802 §5).
 pub struct Scram {
     hash: ScramHash,
     plus: bool,
+    server_supports_plus: Option<bool>,
     name: String,
     authzid: Option<String>,
     user: String,
@@ -112,6 +115,7 @@ impl Scram {
         Scram {
             hash,
             plus,
+            server_supports_plus: None,
             name: if plus {
                 format!("{base}-PLUS")
             } else {
@@ -128,6 +132,15 @@ impl Scram {
             client_first_bare: String::new(),
             server_signature: Vec::new(),
         }
+    }
+
+    /// Tells a non-`-PLUS` client whether the server advertised the `-PLUS` variant.
+    /// When it did not and TLS channel binding data is available, the GS2 header
+    /// says `y` ("I could bind, I think you cannot"), so that a server that does
+    /// support binding detects a stripped `-PLUS` (RFC 5802 §6). Unset, or set to
+    /// true, the header says `n`. No effect on a `-PLUS` client, which sends `p`.
+    pub fn set_server_supports_plus(&mut self, advertised: bool) {
+        self.server_supports_plus = Some(advertised);
     }
 
     fn server_first(&mut self, challenge: &[u8]) -> Result<Vec<u8>, SaslError> {
@@ -152,13 +165,11 @@ impl Scram {
         let salt = B64
             .decode(s.ok_or_else(|| bad("server-first without s="))?)
             .map_err(|_| bad("salt is not base64"))?;
-        let iterations: u32 = i
-            .ok_or_else(|| bad("server-first without i="))?
-            .parse()
-            .map_err(|_| bad("bad i="))?;
-        if iterations == 0 {
-            return Err(bad("i=0"));
+        if salt.is_empty() {
+            return Err(bad("empty salt"));
         }
+        let iterations = parse_iteration_count(i.ok_or_else(|| bad("server-first without i="))?)
+            .ok_or_else(|| bad("i= is not a positive integer"))?;
         if iterations > self.cap {
             return Err(SaslError::IterationCap {
                 got: iterations,
@@ -206,6 +217,17 @@ impl Scram {
     }
 }
 
+/// RFC 5802 §7 `posit-number = %x31-39 *DIGIT` (so no `0`, `+5` or `007`). A number
+/// too large for `u32` saturates to `u32::MAX`, so the cap check reports it.
+fn parse_iteration_count(s: &str) -> Option<u32> {
+    let bytes = s.as_bytes();
+    let first = *bytes.first()?;
+    if !(b'1'..=b'9').contains(&first) || !bytes.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(s.parse::<u32>().unwrap_or(u32::MAX))
+}
+
 fn bad(what: &str) -> SaslError {
     SaslError::BadChallenge(what.into())
 }
@@ -241,8 +263,15 @@ impl Mechanism for Scram {
             self.gs2_header = format!("p={},{authz},", cb.kind.as_str());
             self.cbind_data = cb.data.clone();
         } else {
-            // RFC 5802 §6: "n": the client does not support channel binding here.
-            self.gs2_header = format!("n,{authz},");
+            // RFC 5802 §6: "y" when we could bind but the server did not advertise
+            // -PLUS (downgrade detection), else "n".
+            let can_bind = tls.is_some_and(|t| t.channel_binding.is_some());
+            let flag = if can_bind && self.server_supports_plus == Some(false) {
+                'y'
+            } else {
+                'n'
+            };
+            self.gs2_header = format!("{flag},{authz},");
         }
         self.client_first_bare = format!("n={},r={}", gs2_escape(&self.user), self.nonce);
         self.stage = Stage::SentFirst;
@@ -251,10 +280,22 @@ impl Mechanism for Scram {
         ))
     }
     fn step(&mut self, challenge: &[u8]) -> Result<Vec<u8>, SaslError> {
-        match self.stage {
+        let result = match self.stage {
             Stage::SentFirst => self.server_first(challenge),
             Stage::SentFinal => self.server_final(challenge),
-            Stage::Start | Stage::Done => Err(bad("unexpected challenge")),
+            Stage::Start | Stage::Done | Stage::Failed => Err(bad("unexpected challenge")),
+        };
+        if result.is_err() {
+            // A failed exchange stays failed: no later v= can complete it, and a
+            // challenge after completion un-completes it.
+            self.stage = Stage::Failed;
+        }
+        result
+    }
+    fn offered(&mut self, mechanisms: &[String]) {
+        if !self.plus {
+            let plus = format!("{}-PLUS", self.name);
+            self.set_server_supports_plus(mechanisms.iter().any(|m| m.eq_ignore_ascii_case(&plus)));
         }
     }
     fn is_complete(&self) -> bool {
@@ -301,6 +342,116 @@ mod tests {
             s.step(b"v=again").is_err(),
             "a challenge after the last step"
         );
+        assert!(
+            !s.is_complete(),
+            "a challenge after completion un-completes"
+        );
+    }
+
+    #[test]
+    fn failed_step_cannot_be_completed_later() {
+        let mut s = rfc5802();
+        s.initial_response(None).unwrap();
+        s.step(FIRST_1).unwrap();
+        assert!(s.step(b"v=AAAAAAAAAAAAAAAAAAAAAAAAAAA=").is_err());
+        assert!(s.step(b"v=rmF9pqV8S7suAoZWja4dJRkFsKQ=").is_err());
+        assert!(!s.is_complete());
+    }
+
+    #[test]
+    fn overflowing_iteration_count_hits_the_cap() {
+        let mut s = rfc5802();
+        s.initial_response(None).unwrap();
+        assert_eq!(
+            s.step(b"r=fyko+d2lbbFgONRv9qkxdawLx,s=QSXCR+Q6sek8bf92,i=99999999999"),
+            Err(SaslError::IterationCap {
+                got: u32::MAX,
+                cap: DEFAULT_SCRAM_ITERATION_CAP
+            })
+        );
+    }
+
+    fn exporter(data: &[u8]) -> TlsInfo {
+        TlsInfo {
+            channel_binding: Some(ChannelBinding {
+                kind: ChannelBindingKind::TlsExporter,
+                data: data.to_vec(),
+            }),
+            ..TlsInfo::default()
+        }
+    }
+
+    #[test]
+    fn offered_list_decides_the_y_flag() {
+        let mut s = rfc5802();
+        s.offered(&["SCRAM-SHA-1".into()]);
+        assert!(s
+            .initial_response(Some(&exporter(&[7; 32])))
+            .unwrap()
+            .unwrap()
+            .starts_with(b"y,,"));
+        let mut s = rfc5802();
+        s.offered(&["SCRAM-SHA-1".into(), "SCRAM-SHA-1-PLUS".into()]);
+        assert!(s
+            .initial_response(Some(&exporter(&[7; 32])))
+            .unwrap()
+            .unwrap()
+            .starts_with(b"n,,"));
+    }
+
+    #[test]
+    fn y_flag_when_binding_possible_but_plus_not_advertised() {
+        let mut s = rfc5802();
+        s.set_server_supports_plus(false);
+        assert_eq!(
+            s.initial_response(Some(&exporter(&[7; 32])))
+                .unwrap()
+                .unwrap(),
+            b"y,,n=user,r=fyko+d2lbbFgONRv9qkxdawL"
+        );
+        // c= carries the header only: base64("y,,") = "eSws".
+        assert!(s.step(FIRST_1).unwrap().starts_with(b"c=eSws,r="));
+        // Without binding data, or with the flag unset, the header stays "n".
+        let mut s = rfc5802();
+        s.set_server_supports_plus(false);
+        assert!(s
+            .initial_response(Some(&TlsInfo::default()))
+            .unwrap()
+            .unwrap()
+            .starts_with(b"n,,"));
+        let mut s = rfc5802();
+        assert!(s
+            .initial_response(Some(&exporter(&[7; 32])))
+            .unwrap()
+            .unwrap()
+            .starts_with(b"n,,"));
+    }
+
+    #[test]
+    fn plus_full_exchange_matches_independent_computation() {
+        // Expected values computed with Python's hashlib/hmac for RFC 7677's inputs
+        // with 32 bytes 0..=31 of tls-exporter data.
+        let data: Vec<u8> = (0u8..32).collect();
+        let mut s = Scram::new(
+            ScramHash::Sha256,
+            true,
+            None,
+            "user",
+            "pencil",
+            "rOprNGfwEbeRWgbNEkqO",
+            4096,
+        );
+        s.initial_response(Some(&exporter(&data))).unwrap();
+        assert_eq!(
+            s.step(b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096").unwrap(),
+            b"c=cD10bHMtZXhwb3J0ZXIsLAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=QC6CS20quADQRb3mT99YUH+n3VJxUvzuK0K0E1Vrs2M="
+        );
+        assert_eq!(
+            s.step(b"v=2GiAgapEppLVlUXbxUDksL3VgYHzuqiK5tR4mhJGgvs=")
+                .unwrap(),
+            b""
+        );
+        assert!(s.is_complete());
     }
 
     #[test]
@@ -365,6 +516,15 @@ mod tests {
             ),
             (b"r=fyko+d2lbbFgONRv9qkxdawLx,s=QSXCR+Q6sek8bf92", "no i"),
             (b"r=fyko+d2lbbFgONRv9qkxdawLx,s=QSXCR+Q6sek8bf92,i=0", "i=0"),
+            (
+                b"r=fyko+d2lbbFgONRv9qkxdawLx,s=QSXCR+Q6sek8bf92,i=+5",
+                "i=+5",
+            ),
+            (
+                b"r=fyko+d2lbbFgONRv9qkxdawLx,s=QSXCR+Q6sek8bf92,i=-1",
+                "i=-1",
+            ),
+            (b"r=fyko+d2lbbFgONRv9qkxdawLx,s=,i=4096", "empty salt"),
             (
                 b"m=ext,r=fyko+d2lbbFgONRv9qkxdawLx,s=QSXCR+Q6sek8bf92,i=1",
                 "mandatory extension",

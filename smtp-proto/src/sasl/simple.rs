@@ -105,7 +105,8 @@ impl Mechanism for Login {
         Ok(None) // DESIGN rule 16: LOGIN sends no initial response.
     }
     fn step(&mut self, _challenge: &[u8]) -> Result<Vec<u8>, SaslError> {
-        self.answered += 1;
+        // Saturating: a server that keeps sending challenges cannot overflow the count.
+        self.answered = self.answered.saturating_add(1);
         match self.answered {
             1 => Ok(self.user.as_bytes().to_vec()),
             2 => Ok(self.password.as_bytes().to_vec()),
@@ -209,5 +210,15 @@ mod tests {
             b"me"
         );
         assert!(!External::new(None).sends_plaintext_secret());
+    }
+
+    #[test]
+    fn login_survives_endless_challenges() {
+        let mut l = Login::new("u", "p");
+        for _ in 0..300 {
+            let _ = l.step(b"again");
+        }
+        assert!(l.step(b"again").is_err());
+        assert!(!l.is_complete());
     }
 }
