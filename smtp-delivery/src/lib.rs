@@ -57,12 +57,12 @@
 //! assert!(!tlsa.dane_required);
 //! // No MTA-STS policy: the host is tried with opportunistic STARTTLS...
 //! assert_eq!(sts_verdict(None, "mx.example.org", TlsRequirement::Default), HostVerdict::Try);
-//! let plan = plan_host(false, Some(&tlsa), TlsRequirement::Default);
+//! let plan = plan_host("mx.example.org", false, Some(&tlsa), TlsRequirement::Default);
 //! assert_eq!(plan.tls, smtp_proto::TlsMode::Opportunistic);
 //! // ...and after a TLS failure it may be retried in plaintext, unless REQUIRETLS,
 //! // which this destination cannot meet at all (no DANE, no enforced MTA-STS).
 //! assert!(plaintext_retry_allowed(&plan, false, false, TlsRequirement::Default));
-//! assert!(plan_host(false, Some(&tlsa), TlsRequirement::RequireTls).refuse.is_some());
+//! assert!(plan_host("mx.example.org", false, Some(&tlsa), TlsRequirement::RequireTls).refuse.is_some());
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
