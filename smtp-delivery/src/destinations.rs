@@ -345,6 +345,52 @@ mod tests {
     }
 
     #[test]
+    fn an_ip_next_hop_asks_nothing() {
+        let g = GatherDestinations::new(&NextHop::parse("[192.0.2.1]").unwrap(), None);
+        assert_eq!(g.poll_query(), None);
+        assert_eq!(
+            g.finish().hosts,
+            vec![Host::Ip("192.0.2.1".parse().unwrap())]
+        );
+    }
+
+    #[test]
+    fn machine_asks_cname_then_mx_and_gives_up_as_temporary() {
+        let mut g = GatherDestinations::new(&NextHop::parse("Example.org").unwrap(), None);
+        let q = g.poll_query().unwrap();
+        assert_eq!(q, Query::new("example.org", QType::Cname));
+        g.answer(&q, Answer::NxDomain { authentic: true }).unwrap();
+        assert_eq!(g.poll_query(), Some(Query::new("example.org", QType::Mx)));
+        let unfinished = g.finish();
+        assert_eq!(unfinished.error, Some(DeliveryError::Dns));
+        assert!(unfinished.hosts.is_empty());
+    }
+
+    #[test]
+    fn null_mx_is_permanent_and_dot_among_others_is_dropped() {
+        let mx = |hosts: &[&str]| Answer::Records {
+            records: hosts
+                .iter()
+                .map(|h| Record::Mx {
+                    pref: 10,
+                    host: (*h).into(),
+                })
+                .collect(),
+            authentic: true,
+        };
+        let mut d = GatherDestinations::new(&NextHop::Domain("x.example".into()), None).out;
+        mx_hosts(&mut d, mx(&["."]), None);
+        assert_eq!(
+            (d.error, d.permanent, d.have_mx),
+            (Some(DeliveryError::NullMx), true, true)
+        );
+        let mut d = GatherDestinations::new(&NextHop::Domain("x.example".into()), None).out;
+        mx_hosts(&mut d, mx(&[".", "mx.x.example."]), None);
+        assert_eq!(d.hosts, vec![Host::Name("mx.x.example".into())]);
+        assert!(!d.permanent);
+    }
+
+    #[test]
     fn next_hop_parsing() {
         assert_eq!(
             NextHop::parse("[192.0.2.1]"),

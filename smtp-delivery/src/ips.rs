@@ -264,6 +264,41 @@ mod tests {
     }
 
     #[test]
+    fn machine_asks_a_then_aaaa_and_notes_dual_stack() {
+        let mut g = GatherIps::new(&Host::Name("mx.example".into()), Network::Ip, &[]);
+        let answers = [
+            Answer::NxDomain { authentic: true },
+            Answer::Records {
+                records: vec![Record::A("192.0.2.1".parse().unwrap())],
+                authentic: true,
+            },
+            Answer::Records {
+                records: vec![Record::Aaaa("2001:db8::1".parse().unwrap())],
+                authentic: false,
+            },
+        ];
+        let mut asked = Vec::new();
+        for a in answers {
+            let q = g.poll_query().unwrap();
+            asked.push(q.qtype);
+            g.answer(&q, a).unwrap();
+        }
+        assert_eq!(asked, [QType::Cname, QType::A, QType::Aaaa]);
+        assert_eq!(g.poll_query(), None);
+        let r = g.finish();
+        assert!(r.dualstack && !r.authentic && !r.expanded_authentic);
+        assert_eq!(r.ips, ips(&["192.0.2.1", "2001:db8::1"]));
+    }
+
+    #[test]
+    fn an_unfinished_lookup_is_a_temporary_error() {
+        let g = GatherIps::new(&Host::Name("mx.example".into()), Network::Ip4, &[]);
+        let r = g.finish();
+        assert_eq!(r.error, Some(DeliveryError::Dns));
+        assert!(r.ips.is_empty());
+    }
+
+    #[test]
     fn other_family_first_after_a_failure() {
         let mut v = ips(&["10.0.0.1", "2001:db8::1", "10.0.0.2"]);
         order_by_previous_attempts(&mut v, &ips(&["10.0.0.1"]));
