@@ -4,7 +4,12 @@
 
 use std::net::IpAddr;
 
-use crate::dns::{fqdn, valid_host, Answer, QType, Query, Record, Resolver};
+use std::collections::HashSet;
+
+use crate::dns::{
+    drive, expect_query, valid_host, Answer, Gather, QType, Query, Record, Resolver,
+    UnexpectedAnswer,
+};
 use crate::error::DeliveryError;
 
 /// RFC 5321 §5.1 gives no limit; mox follows at most 16 CNAMEs for the next hop.
@@ -80,86 +85,154 @@ pub struct Destinations {
     pub error: Option<DeliveryError>,
 }
 
-/// Gathers the hosts for `next_hop`. MX hosts are ordered by preference; hosts of
-/// equal preference are shuffled with `shuffle_seed` (RFC 5321 §5.1 "SHOULD randomize"),
-/// or kept in DNS order when it is `None` (for reproducible tests).
+/// Gathers the hosts for `next_hop` with a synchronous resolver: [`GatherDestinations`]
+/// run by [`drive`]. MX hosts are ordered by preference; hosts of equal preference are
+/// shuffled with `shuffle_seed` (RFC 5321 §5.1 "SHOULD randomize"), or kept in DNS
+/// order when it is `None` (for reproducible tests).
 pub fn gather_destinations(
     resolver: &mut dyn Resolver,
     next_hop: &NextHop,
     shuffle_seed: Option<u64>,
 ) -> Destinations {
-    let name = match next_hop {
-        NextHop::Ip(ip) => {
-            return Destinations {
-                have_mx: false,
-                orig_next_hop_authentic: false,
-                expanded_next_hop_authentic: false,
-                expanded_next_hop: String::new(),
-                hosts: vec![Host::Ip(*ip)],
-                permanent: false,
-                error: None,
-            }
+    drive(GatherDestinations::new(next_hop, shuffle_seed), resolver)
+}
+
+/// Where the destination lookup stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Step {
+    /// Asking for a CNAME at `Destinations::expanded_next_hop`.
+    Cname,
+    /// Asking for the MX records of `Destinations::expanded_next_hop`.
+    Mx,
+    /// Finished.
+    Done,
+}
+
+/// The resumable form of mox's `GatherDestinations` (a [`Gather`] machine): asks
+/// `CNAME` for the next hop and for every name it leads to (at most
+/// [`MAX_NEXT_HOP_CNAMES`], loops detected), then `MX` at the expanded name. An IP
+/// next hop asks nothing.
+#[derive(Clone, Debug)]
+pub struct GatherDestinations {
+    out: Destinations,
+    step: Step,
+    /// CNAMEs followed so far.
+    followed: usize,
+    /// Names visited, to detect loops.
+    seen: HashSet<String>,
+    shuffle_seed: Option<u64>,
+}
+
+impl GatherDestinations {
+    /// Starts the lookup for `next_hop`; see [`gather_destinations`] for `shuffle_seed`.
+    #[must_use]
+    pub fn new(next_hop: &NextHop, shuffle_seed: Option<u64>) -> GatherDestinations {
+        let (out, step) = match next_hop {
+            // IP addresses are dialed directly and have no TLSA records.
+            NextHop::Ip(ip) => (
+                Destinations {
+                    have_mx: false,
+                    orig_next_hop_authentic: false,
+                    expanded_next_hop_authentic: false,
+                    expanded_next_hop: String::new(),
+                    hosts: vec![Host::Ip(*ip)],
+                    permanent: false,
+                    error: None,
+                },
+                Step::Done,
+            ),
+            // Start out assuming authentic; every answer may take it away.
+            NextHop::Domain(d) => (
+                Destinations {
+                    have_mx: false,
+                    orig_next_hop_authentic: true,
+                    expanded_next_hop_authentic: true,
+                    expanded_next_hop: d.trim_end_matches('.').to_ascii_lowercase(),
+                    hosts: Vec::new(),
+                    permanent: false,
+                    error: None,
+                },
+                Step::Cname,
+            ),
+        };
+        let seen = HashSet::from([out.expanded_next_hop.clone()]);
+        GatherDestinations {
+            out,
+            step,
+            followed: 0,
+            seen,
+            shuffle_seed,
         }
-        NextHop::Domain(d) => d.trim_end_matches('.').to_ascii_lowercase(),
-    };
-    let mut d = Destinations {
-        have_mx: false,
-        orig_next_hop_authentic: true,
-        expanded_next_hop_authentic: true,
-        expanded_next_hop: name.clone(),
-        hosts: Vec::new(),
-        permanent: false,
-        error: None,
-    };
-    let mut seen = std::collections::HashSet::new();
-    let mut i = 0;
-    loop {
-        if !seen.insert(d.expanded_next_hop.clone()) {
-            d.error = Some(DeliveryError::CnameLoop);
-            return d;
+    }
+
+    fn fail(&mut self, e: DeliveryError) {
+        self.out.error = Some(e);
+        self.step = Step::Done;
+    }
+
+    /// RFC 7672 §2.2.2: the first answers (for the original name) decide
+    /// `orig_next_hop_authentic`; every answer counts for the expanded name.
+    fn note_authentic(&mut self, answer: &Answer) {
+        if self.followed == 0 {
+            self.out.orig_next_hop_authentic &= answer.authentic();
         }
-        if i == MAX_NEXT_HOP_CNAMES {
-            d.error = Some(DeliveryError::CnameLimit);
-            return d;
-        }
-        // Explicit CNAME lookup: we need the final name and whether each step was
-        // authentic (RFC 7672 §2.2.2).
-        let answer = resolver.lookup(&Query {
-            name: fqdn(&d.expanded_next_hop),
-            qtype: QType::Cname,
-        });
-        note_authentic(&mut d, i, &answer);
-        match cname_target(&answer) {
-            Err(e) => {
-                d.error = Some(e);
-                return d;
-            }
-            Ok(Some(target)) if target != d.expanded_next_hop => {
+        self.out.expanded_next_hop_authentic &= answer.authentic();
+    }
+
+    /// An explicit CNAME lookup: we need the final name and whether each step was
+    /// authentic (RFC 5321 §5.1 allows a CNAME at the next hop).
+    fn on_cname(&mut self, answer: &Answer) {
+        match cname_target(answer) {
+            Err(e) => self.fail(e),
+            Ok(Some(target)) if target != self.out.expanded_next_hop => {
                 if !valid_host(&target) {
-                    d.error = Some(DeliveryError::Dns);
-                    return d;
+                    return self.fail(DeliveryError::Dns);
                 }
-                d.expanded_next_hop = target;
-                i += 1;
-                continue;
+                self.out.expanded_next_hop = target.clone();
+                self.followed += 1;
+                if !self.seen.insert(target) {
+                    self.fail(DeliveryError::CnameLoop);
+                } else if self.followed == MAX_NEXT_HOP_CNAMES {
+                    self.fail(DeliveryError::CnameLimit);
+                }
             }
-            Ok(_) => {}
+            // No CNAME (or the name itself, as some resolvers answer): ask MX.
+            Ok(_) => self.step = Step::Mx,
         }
-        let answer = resolver.lookup(&Query {
-            name: fqdn(&d.expanded_next_hop),
-            qtype: QType::Mx,
-        });
-        note_authentic(&mut d, i, &answer);
-        mx_hosts(&mut d, answer, shuffle_seed);
-        return d;
     }
 }
 
-fn note_authentic(d: &mut Destinations, i: usize, answer: &Answer) {
-    if i == 0 {
-        d.orig_next_hop_authentic &= answer.authentic();
+impl Gather for GatherDestinations {
+    type Output = Destinations;
+
+    fn poll_query(&self) -> Option<Query> {
+        let qtype = match self.step {
+            Step::Cname => QType::Cname,
+            Step::Mx => QType::Mx,
+            Step::Done => return None,
+        };
+        Some(Query::new(&self.out.expanded_next_hop, qtype))
     }
-    d.expanded_next_hop_authentic &= answer.authentic();
+
+    fn answer(&mut self, query: &Query, answer: Answer) -> Result<(), UnexpectedAnswer> {
+        expect_query(self.poll_query(), query)?;
+        self.note_authentic(&answer);
+        match self.step {
+            Step::Cname => self.on_cname(&answer),
+            _ => {
+                mx_hosts(&mut self.out, answer, self.shuffle_seed);
+                self.step = Step::Done;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Destinations {
+        if self.step != Step::Done && self.out.error.is_none() {
+            self.out.error = Some(DeliveryError::Dns);
+        }
+        self.out
+    }
 }
 
 /// The CNAME target in an answer, if any; SERVFAIL is a DNS error.
@@ -195,19 +268,24 @@ fn mx_hosts(d: &mut Destinations, answer: Answer, shuffle_seed: Option<u64>) {
         d.hosts = vec![Host::Name(d.expanded_next_hop.clone())];
         return;
     }
-    d.have_mx = true;
-    // RFC 7505 §3: a single "." MX says the domain accepts no mail: permanent.
+    // RFC 7505 §3: a single "." MX says the domain accepts no mail. It is its explicit
+    // wish not to be bothered, so the failure is permanent.
     if mxs.len() == 1 && mxs[0].1.trim_end_matches('.').is_empty() {
+        d.have_mx = true;
         d.permanent = true;
         d.error = Some(DeliveryError::NullMx);
         return;
     }
-    // Invalid targets are dropped while valid ones remain (as a resolver filters them).
+    // Invalid targets are dropped while valid ones remain, as mox's resolver filters
+    // them (RFC 5321 §5.1). A "." next to other MX records is such an invalid target
+    // (RFC 7505 §3 forbids the mix); we deliver to the others. With none valid, the
+    // lookup failed as a whole: a temporary DNS error, no MX seen.
     mxs.retain(|(_, h)| valid_host(h));
     if mxs.is_empty() {
         d.error = Some(DeliveryError::Dns);
         return;
     }
+    d.have_mx = true;
     mxs.sort_by_key(|(p, _)| *p);
     if let Some(seed) = shuffle_seed {
         shuffle_equal_preferences(&mut mxs, seed);
@@ -264,6 +342,52 @@ mod tests {
             w != orig
         });
         assert!(seeds_differ);
+    }
+
+    #[test]
+    fn an_ip_next_hop_asks_nothing() {
+        let g = GatherDestinations::new(&NextHop::parse("[192.0.2.1]").unwrap(), None);
+        assert_eq!(g.poll_query(), None);
+        assert_eq!(
+            g.finish().hosts,
+            vec![Host::Ip("192.0.2.1".parse().unwrap())]
+        );
+    }
+
+    #[test]
+    fn machine_asks_cname_then_mx_and_gives_up_as_temporary() {
+        let mut g = GatherDestinations::new(&NextHop::parse("Example.org").unwrap(), None);
+        let q = g.poll_query().unwrap();
+        assert_eq!(q, Query::new("example.org", QType::Cname));
+        g.answer(&q, Answer::NxDomain { authentic: true }).unwrap();
+        assert_eq!(g.poll_query(), Some(Query::new("example.org", QType::Mx)));
+        let unfinished = g.finish();
+        assert_eq!(unfinished.error, Some(DeliveryError::Dns));
+        assert!(unfinished.hosts.is_empty());
+    }
+
+    #[test]
+    fn null_mx_is_permanent_and_dot_among_others_is_dropped() {
+        let mx = |hosts: &[&str]| Answer::Records {
+            records: hosts
+                .iter()
+                .map(|h| Record::Mx {
+                    pref: 10,
+                    host: (*h).into(),
+                })
+                .collect(),
+            authentic: true,
+        };
+        let mut d = GatherDestinations::new(&NextHop::Domain("x.example".into()), None).out;
+        mx_hosts(&mut d, mx(&["."]), None);
+        assert_eq!(
+            (d.error, d.permanent, d.have_mx),
+            (Some(DeliveryError::NullMx), true, true)
+        );
+        let mut d = GatherDestinations::new(&NextHop::Domain("x.example".into()), None).out;
+        mx_hosts(&mut d, mx(&[".", "mx.x.example."]), None);
+        assert_eq!(d.hosts, vec![Host::Name("mx.x.example".into())]);
+        assert!(!d.permanent);
     }
 
     #[test]

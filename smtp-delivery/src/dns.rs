@@ -1,7 +1,13 @@
-//! The DNS facts the delivery logic consumes and the questions it asks. The logic
-//! never resolves: a [`Resolver`] supplied by the caller answers each [`Query`]
-//! (from a cache, a stub resolver, or a test zone), including whether the answer was
-//! DNSSEC-authentic (RFC 4035 AD bit), which DANE depends on (RFC 7672 §2.2).
+//! The DNS facts the delivery logic consumes and the questions it asks — RFC 1035
+//! (names, NXDOMAIN, SERVFAIL), RFC 4035 §3.2.3 (the AD bit: "authentic"), which DANE
+//! depends on (RFC 7672 §2.2). The logic never resolves.
+//!
+//! Every gathering step is a resumable lookup, a [`Gather`] state machine: the caller
+//! polls it for the next [`Query`] with [`Gather::poll_query`], resolves it however it
+//! likes (synchronously, from a cache, with `.await`), hands the [`Answer`] back with
+//! [`Gather::answer`], and repeats until `poll_query` returns `None`; then
+//! [`Gather::finish`] gives the result. [`drive`] runs that loop against a synchronous
+//! [`Resolver`], which is what the `gather_*` convenience functions do.
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
@@ -104,12 +110,81 @@ impl Answer {
     }
 }
 
-/// Answers the questions the delivery logic asks. Implemented by the caller; the
-/// logic calls it synchronously, so an async caller resolves ahead of time (or runs
-/// the gathering on a blocking thread) and answers from its cache.
+/// Answers the questions the delivery logic asks, synchronously. Implemented by the
+/// caller (a cache, a stub resolver, a test zone) and used by [`drive`]; an async
+/// caller drives a [`Gather`] machine itself instead.
 pub trait Resolver {
     /// Answers one question.
     fn lookup(&mut self, query: &Query) -> Answer;
+}
+
+/// An answer was handed to a [`Gather`] machine that did not ask that question (or
+/// asked nothing): the caller's bug. The machine's state is unchanged.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("answer for {got:?}, but the pending question is {pending:?}")]
+pub struct UnexpectedAnswer {
+    /// The question the machine is waiting for, if any.
+    pub pending: Option<Query>,
+    /// The question the answer was given for.
+    pub got: Query,
+}
+
+/// A resumable DNS lookup: the sans-IO shape of every gathering step.
+///
+/// Call order: `poll_query` → resolve → `answer`, until `poll_query` returns `None`;
+/// then `finish`. `poll_query` does not advance the machine: calling it twice returns
+/// the same question. Every machine asks a bounded number of questions, whatever the
+/// answers (CNAME chains are cut at a fixed length, loops are detected).
+pub trait Gather {
+    /// What the lookup produces.
+    type Output;
+
+    /// The question to answer next, or `None` when the lookup is complete.
+    #[must_use]
+    fn poll_query(&self) -> Option<Query>;
+
+    /// Hands in the answer to the pending question `query`. An answer to any other
+    /// question is refused and changes nothing.
+    fn answer(&mut self, query: &Query, answer: Answer) -> Result<(), UnexpectedAnswer>;
+
+    /// The result. Called before the lookup completed (the caller gave up, e.g. on a
+    /// timeout), the result carries [`crate::DeliveryError::Dns`]: a temporary failure.
+    #[must_use]
+    fn finish(self) -> Self::Output;
+}
+
+/// Runs a [`Gather`] machine to completion against a synchronous [`Resolver`].
+pub fn drive<G: Gather>(mut machine: G, resolver: &mut dyn Resolver) -> G::Output {
+    while let Some(q) = machine.poll_query() {
+        let a = resolver.lookup(&q);
+        // Cannot fail: `q` is the pending question. Stop rather than loop if it did.
+        if machine.answer(&q, a).is_err() {
+            break;
+        }
+    }
+    machine.finish()
+}
+
+/// Checks that `got` is the `pending` question (both names normalised).
+pub(crate) fn expect_query(pending: Option<Query>, got: &Query) -> Result<(), UnexpectedAnswer> {
+    match &pending {
+        Some(p) if p.qtype == got.qtype && fqdn(&p.name) == fqdn(&got.name) => Ok(()),
+        _ => Err(UnexpectedAnswer {
+            pending,
+            got: got.clone(),
+        }),
+    }
+}
+
+impl Query {
+    /// A question for `name` (normalised with [`fqdn`]).
+    #[must_use]
+    pub fn new(name: &str, qtype: QType) -> Query {
+        Query {
+            name: fqdn(name),
+            qtype,
+        }
+    }
 }
 
 /// Normalises a name: lower case, one trailing dot.

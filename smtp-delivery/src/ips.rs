@@ -6,7 +6,10 @@
 use std::net::IpAddr;
 
 use crate::destinations::{cname_target, Host};
-use crate::dns::{fqdn, Answer, QType, Query, Record, Resolver};
+use crate::dns::{
+    drive, expect_query, valid_host, Answer, Gather, QType, Query, Record, Resolver,
+    UnexpectedAnswer,
+};
 use crate::error::DeliveryError;
 
 /// CNAMEs followed for an MX target (mox: 10).
@@ -41,101 +44,132 @@ pub struct Ips {
     pub error: Option<DeliveryError>,
 }
 
-/// Resolves `host` and orders its addresses. `dialed` lists the addresses of this
-/// host tried in earlier attempts, oldest first: after a failure the other family is
-/// preferred; an address tried once is retried first within its family.
+/// Resolves `host` and orders its addresses with a synchronous resolver:
+/// [`GatherIps`] run by [`drive`]. `dialed` lists the addresses of this host tried in
+/// earlier attempts, oldest first: after a failure the other family is preferred; an
+/// address tried once is retried first within its family.
 pub fn gather_ips(
     resolver: &mut dyn Resolver,
     host: &Host,
     network: Network,
     dialed: &[IpAddr],
 ) -> Ips {
-    let name = match host {
-        Host::Ip(ip) => {
-            return Ips {
-                authentic: false,
-                expanded_authentic: false,
-                expanded_host: String::new(),
-                ips: vec![*ip],
-                dualstack: false,
-                error: None,
-            }
+    drive(GatherIps::new(host, network, dialed), resolver)
+}
+
+/// Where the address lookup stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Step {
+    /// Asking for a CNAME at `Ips::expanded_host`.
+    Cname,
+    /// Asking for the address types still in `GatherIps::pending`.
+    Addresses,
+    /// Finished.
+    Done,
+}
+
+/// The resumable form of mox's `GatherIPs` (a [`Gather`] machine): `CNAME` at the
+/// host and every name it leads to (at most [`MAX_HOST_CNAMES`] + 1 followed), then
+/// `A` and `AAAA` (as `network` allows) at the expanded name. An IP host asks nothing.
+#[derive(Clone, Debug)]
+pub struct GatherIps {
+    out: Ips,
+    step: Step,
+    /// CNAME questions answered so far.
+    cnames_asked: usize,
+    /// Address types still to ask, in order.
+    pending: Vec<QType>,
+    /// Some address lookup failed temporarily.
+    servfail: bool,
+    dialed: Vec<IpAddr>,
+}
+
+impl GatherIps {
+    /// Starts the lookup for `host`; see [`gather_ips`] for `dialed`.
+    #[must_use]
+    pub fn new(host: &Host, network: Network, dialed: &[IpAddr]) -> GatherIps {
+        let mut pending = Vec::with_capacity(2);
+        if network != Network::Ip6 {
+            pending.push(QType::A);
         }
-        Host::Name(n) => n.trim_end_matches('.').to_ascii_lowercase(),
-    };
-    let mut r = Ips {
-        authentic: true,
-        expanded_authentic: true,
-        expanded_host: name.clone(),
-        ips: Vec::new(),
-        dualstack: false,
-        error: None,
-    };
-    // RFC 7671 §7: follow CNAMEs explicitly, DANE needs the final name.
-    for i in 0.. {
-        let answer = resolver.lookup(&Query {
-            name: fqdn(&r.expanded_host),
-            qtype: QType::Cname,
-        });
-        if i == 0 {
-            r.authentic = answer.authentic();
+        if network != Network::Ip4 {
+            pending.push(QType::Aaaa);
         }
-        r.expanded_authentic &= answer.authentic();
-        match cname_target(&answer) {
-            Err(e) => return fail(r, e),
-            Ok(Some(t)) if t != r.expanded_host => {
+        let (out, step) = match host {
+            Host::Ip(ip) => (
+                Ips {
+                    authentic: false,
+                    expanded_authentic: false,
+                    expanded_host: String::new(),
+                    ips: vec![*ip],
+                    dualstack: false,
+                    error: None,
+                },
+                Step::Done,
+            ),
+            Host::Name(n) => (
+                Ips {
+                    authentic: true,
+                    expanded_authentic: true,
+                    expanded_host: n.trim_end_matches('.').to_ascii_lowercase(),
+                    ips: Vec::new(),
+                    dualstack: false,
+                    error: None,
+                },
+                Step::Cname,
+            ),
+        };
+        GatherIps {
+            out,
+            step,
+            cnames_asked: 0,
+            pending,
+            servfail: false,
+            dialed: dialed.to_vec(),
+        }
+    }
+
+    fn fail(&mut self, e: DeliveryError) {
+        self.out.ips.clear();
+        self.out.error = Some(e);
+        self.step = Step::Done;
+    }
+
+    /// RFC 7671 §7, RFC 7672 §2.2.2: follow CNAMEs explicitly, DANE needs the final
+    /// name. An MX target should not be a CNAME (RFC 5321 §5.1, RFC 2181 §10.3), but
+    /// it happens and resolvers follow it.
+    fn on_cname(&mut self, answer: &Answer) {
+        let first = self.cnames_asked == 0;
+        self.cnames_asked += 1;
+        if first {
+            self.out.authentic = answer.authentic();
+        }
+        self.out.expanded_authentic &= answer.authentic();
+        match cname_target(answer) {
+            Err(e) => self.fail(e),
+            Ok(Some(t)) if t != self.out.expanded_host => {
                 // As mox: no loop detection here, the limit ends a loop too.
-                if i > MAX_HOST_CNAMES {
-                    return fail(r, DeliveryError::CnameLimit);
+                if self.cnames_asked > MAX_HOST_CNAMES + 1 {
+                    return self.fail(DeliveryError::CnameLimit);
                 }
-                r.expanded_host = t;
+                if !valid_host(&t) {
+                    return self.fail(DeliveryError::InvalidName);
+                }
+                self.out.expanded_host = t;
             }
-            Ok(_) => break,
+            Ok(_) => self.step = Step::Addresses,
         }
     }
-    if let Err(e) = lookup_addresses(resolver, &mut r, network) {
-        return fail(r, e);
-    }
-    let (have4, have6) = (
-        r.ips.iter().any(IpAddr::is_ipv4),
-        r.ips.iter().any(IpAddr::is_ipv6),
-    );
-    r.dualstack = have4 && have6;
-    order_by_previous_attempts(&mut r.ips, dialed);
-    r
-}
 
-fn fail(mut r: Ips, e: DeliveryError) -> Ips {
-    r.ips.clear();
-    r.error = Some(e);
-    r
-}
-
-fn lookup_addresses(
-    resolver: &mut dyn Resolver,
-    r: &mut Ips,
-    network: Network,
-) -> Result<(), DeliveryError> {
-    let mut types = Vec::new();
-    if network != Network::Ip6 {
-        types.push(QType::A);
-    }
-    if network != Network::Ip4 {
-        types.push(QType::Aaaa);
-    }
-    let mut servfail = false;
-    for qtype in types {
-        let answer = resolver.lookup(&Query {
-            name: fqdn(&r.expanded_host),
-            qtype,
-        });
-        r.authentic &= answer.authentic();
-        r.expanded_authentic &= answer.authentic();
+    fn on_addresses(&mut self, answer: Answer) {
+        self.out.authentic &= answer.authentic();
+        self.out.expanded_authentic &= answer.authentic();
         match answer {
-            Answer::ServFail => servfail = true,
+            Answer::ServFail => self.servfail = true,
             Answer::NxDomain { .. } => {}
             Answer::Records { records, .. } => {
-                r.ips
+                self.out
+                    .ips
                     .extend(records.into_iter().filter_map(|rec| match rec {
                         Record::A(a) => Some(IpAddr::V4(a)),
                         Record::Aaaa(a) => Some(IpAddr::V6(a)),
@@ -143,15 +177,60 @@ fn lookup_addresses(
                     }));
             }
         }
+        if !self.pending.is_empty() {
+            self.pending.remove(0);
+        }
+        if self.pending.is_empty() {
+            self.complete();
+        }
     }
-    if !r.ips.is_empty() {
-        return Ok(());
+
+    /// All address answers are in: an empty list is an error (temporary if any lookup
+    /// failed, else "no such host"); otherwise note dual stack and order.
+    fn complete(&mut self) {
+        if self.out.ips.is_empty() {
+            let e = if self.servfail {
+                DeliveryError::Dns
+            } else {
+                DeliveryError::NxDomain
+            };
+            return self.fail(e);
+        }
+        let have4 = self.out.ips.iter().any(IpAddr::is_ipv4);
+        let have6 = self.out.ips.iter().any(IpAddr::is_ipv6);
+        self.out.dualstack = have4 && have6;
+        order_by_previous_attempts(&mut self.out.ips, &self.dialed);
+        self.step = Step::Done;
     }
-    Err(if servfail {
-        DeliveryError::Dns
-    } else {
-        DeliveryError::NxDomain
-    })
+}
+
+impl Gather for GatherIps {
+    type Output = Ips;
+
+    fn poll_query(&self) -> Option<Query> {
+        let qtype = match self.step {
+            Step::Cname => QType::Cname,
+            Step::Addresses => *self.pending.first()?,
+            Step::Done => return None,
+        };
+        Some(Query::new(&self.out.expanded_host, qtype))
+    }
+
+    fn answer(&mut self, query: &Query, answer: Answer) -> Result<(), UnexpectedAnswer> {
+        expect_query(self.poll_query(), query)?;
+        match self.step {
+            Step::Cname => self.on_cname(&answer),
+            _ => self.on_addresses(answer),
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Ips {
+        if self.step != Step::Done && self.out.error.is_none() {
+            self.fail(DeliveryError::Dns);
+        }
+        self.out
+    }
 }
 
 /// mox's ordering: the family other than the last attempt's first; within the last
@@ -182,6 +261,41 @@ mod tests {
 
     fn ips(v: &[&str]) -> Vec<IpAddr> {
         v.iter().map(|s| s.parse().unwrap()).collect()
+    }
+
+    #[test]
+    fn machine_asks_a_then_aaaa_and_notes_dual_stack() {
+        let mut g = GatherIps::new(&Host::Name("mx.example".into()), Network::Ip, &[]);
+        let answers = [
+            Answer::NxDomain { authentic: true },
+            Answer::Records {
+                records: vec![Record::A("192.0.2.1".parse().unwrap())],
+                authentic: true,
+            },
+            Answer::Records {
+                records: vec![Record::Aaaa("2001:db8::1".parse().unwrap())],
+                authentic: false,
+            },
+        ];
+        let mut asked = Vec::new();
+        for a in answers {
+            let q = g.poll_query().unwrap();
+            asked.push(q.qtype);
+            g.answer(&q, a).unwrap();
+        }
+        assert_eq!(asked, [QType::Cname, QType::A, QType::Aaaa]);
+        assert_eq!(g.poll_query(), None);
+        let r = g.finish();
+        assert!(r.dualstack && !r.authentic && !r.expanded_authentic);
+        assert_eq!(r.ips, ips(&["192.0.2.1", "2001:db8::1"]));
+    }
+
+    #[test]
+    fn an_unfinished_lookup_is_a_temporary_error() {
+        let g = GatherIps::new(&Host::Name("mx.example".into()), Network::Ip4, &[]);
+        let r = g.finish();
+        assert_eq!(r.error, Some(DeliveryError::Dns));
+        assert!(r.ips.is_empty());
     }
 
     #[test]

@@ -56,11 +56,7 @@ impl Policy {
                 return err("line without ':'");
             };
             let value = value.trim_matches(|c| c == ' ' || c == '\t');
-            if key.is_empty()
-                || !key
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
-            {
+            if !valid_key(key) {
                 return err("bad key");
             }
             match key {
@@ -98,6 +94,8 @@ impl Policy {
                     }
                     mx.push(value.to_ascii_lowercase());
                 }
+                // RFC 8461 §3.2: unknown fields are ignored, but must have a value.
+                _ if value.is_empty() => return err("extension without a value"),
                 _ => {}
             }
         }
@@ -127,6 +125,19 @@ impl Policy {
             None => *p == host,
         })
     }
+}
+
+/// RFC 8461 §3.2: `sts-policy-ext-name = (ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" /
+/// "-" / ".")`; the known keys fit it too.
+fn valid_key(key: &str) -> bool {
+    key.len() <= 32
+        && key
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphanumeric())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
 }
 
 fn valid_pattern(p: &str) -> bool {
@@ -164,6 +175,8 @@ mod tests {
             "version: STSv1\nmode: enforce\nmx: a.*.example\nmax_age: 1",
             "version: STSv1\nmode: enforce\nmode: testing\nmx: a.example\nmax_age: 1",
             "version: STSv1\ngarbage\n",
+            "version: STSv1\nmode: none\nmax_age: 1\n-ext: x\n",
+            "version: STSv1\nmode: none\nmax_age: 1\next:\n",
         ] {
             assert!(
                 matches!(Policy::parse(bad), Err(DeliveryError::PolicySyntax(_))),

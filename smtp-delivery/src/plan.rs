@@ -5,6 +5,7 @@
 //! failures), RFC 8460 §4.3 (the policy a TLS report entry belongs to), as mox's
 //! `queue/direct.go` decides them. Values in, values out: no I/O.
 
+use smtp_proto::tlsrpt::{FailureDetails, ResultType};
 use smtp_proto::{EnhancedCode, TlsMode};
 
 use crate::dane::TlsaResult;
@@ -75,6 +76,91 @@ pub enum ReportPolicy {
     NoPolicyFound,
 }
 
+impl ReportPolicy {
+    /// The policy type as a report writes it (RFC 8460 §4.4).
+    #[must_use]
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            ReportPolicy::Sts => "sts",
+            ReportPolicy::Tlsa => "tlsa",
+            ReportPolicy::NoPolicyFound => "no-policy-found",
+        }
+    }
+}
+
+/// One RFC 8460 §4.4 result a decision produces: the policy it is about, the domain
+/// the policy belongs to, and the failures found before any session (the session's
+/// own TLS failures come from `smtp_proto::tlsrpt::TlsReport`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportResult {
+    /// `sts`, `tlsa` or `no-policy-found`.
+    pub policy: ReportPolicy,
+    /// The policy domain: the recipient domain for `sts`, the TLSA base domain for
+    /// `tlsa`, the host for `no-policy-found`.
+    pub domain: String,
+    /// Failure details (counts are the caller's to add).
+    pub failures: Vec<FailureDetails>,
+}
+
+impl ReportResult {
+    fn new(policy: ReportPolicy, domain: &str) -> ReportResult {
+        ReportResult {
+            policy,
+            domain: domain.trim_end_matches('.').to_ascii_lowercase(),
+            failures: Vec::new(),
+        }
+    }
+}
+
+/// A failure detail with a result type, the MX host and a reason code.
+fn detail(result_type: ResultType, mx: &str, reason: &str) -> FailureDetails {
+    FailureDetails {
+        result_type,
+        sending_mta_ip: None,
+        receiving_mx_hostname: Some(mx.trim_end_matches('.').to_ascii_lowercase()),
+        receiving_mx_helo: None,
+        receiving_ip: None,
+        failed_session_count: 0,
+        additional_information: None,
+        failure_reason_code: (!reason.is_empty()).then(|| reason.to_string()),
+    }
+}
+
+/// RFC 8460 §4.3.2, as mox: a host that an MTA-STS policy in mode `enforce` or
+/// `testing` does not list is a `validation-failure` with reason
+/// `mtasts-policy-mx-mismatch`, for the recipient domain's `sts` result (reported
+/// for every mismatching host, so owners notice a policy they forgot to update).
+#[must_use]
+pub fn sts_mismatch_detail(policy: Option<&Policy>, host: &str) -> Option<FailureDetails> {
+    let p = policy?;
+    (p.mode != Mode::None && !p.matches(host)).then(|| {
+        detail(
+            ResultType::ValidationFailure,
+            host,
+            "mtasts-policy-mx-mismatch",
+        )
+    })
+}
+
+/// Fetching the recipient domain's MTA-STS policy failed temporarily: abort this
+/// attempt (temporary failure, counted against the `sts` result), except with
+/// `TLS-Required: No`, which continues without the policy (RFC 8689 §5).
+#[must_use]
+pub fn sts_fetch_failure_aborts(req: TlsRequirement) -> bool {
+    req != TlsRequirement::TlsRequiredNo
+}
+
+/// Whether TLSA may be looked up at the MX target's CNAME expansion: mox requires
+/// the next hop's expansion and the host's expansion to both be authentic
+/// (RFC 7672 §2.2.2); pass the result to [`crate::dane::gather_tlsa`].
+#[must_use]
+pub fn tlsa_expanded_authentic(
+    expanded_next_hop_authentic: bool,
+    ips_expanded_authentic: bool,
+) -> bool {
+    expanded_next_hop_authentic && ips_expanded_authentic
+}
+
 /// How to run one attempt at a host.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HostPlan {
@@ -88,10 +174,9 @@ pub struct HostPlan {
     pub ignore_verify_errors: bool,
     /// Don't attempt at all: REQUIRETLS cannot be met, or DANE lookups failed.
     pub refuse: Option<Refusal>,
-    /// The report policy for this host's result.
-    pub report_policy: ReportPolicy,
-    /// A failure detail the plan itself produces (result type name, reason code).
-    pub report_detail: Option<(&'static str, &'static str)>,
+    /// The host's TLS-report result (RFC 8460): `tlsa` when TLSA records (or a
+    /// failed TLSA lookup) exist, else `no-policy-found`.
+    pub report: ReportResult,
 }
 
 /// Why an attempt is not made.
@@ -122,18 +207,24 @@ impl Refusal {
     }
 }
 
-/// Plans one attempt: `enforce_mtasts` when the recipient domain has an enforced
-/// policy listing this host; `tlsa` the TLSA result when DANE was applicable (see
-/// [`dane_applicable`]), else `None`.
-pub fn plan_host(enforce_mtasts: bool, tlsa: Option<&TlsaResult>, req: TlsRequirement) -> HostPlan {
+/// Plans one attempt at `host` (the MX target name, or the address as text):
+/// `enforce_mtasts` when the recipient domain has an enforced policy listing this
+/// host; `tlsa` the TLSA result when DANE was applicable (see [`dane_applicable`]),
+/// else `None`. As mox's `deliverHost`.
+#[must_use]
+pub fn plan_host(
+    host: &str,
+    enforce_mtasts: bool,
+    tlsa: Option<&TlsaResult>,
+    req: TlsRequirement,
+) -> HostPlan {
     let mut plan = HostPlan {
         tls: TlsMode::Opportunistic,
         verify_pkix: false,
         dane_records: Vec::new(),
         ignore_verify_errors: req == TlsRequirement::TlsRequiredNo,
         refuse: None,
-        report_policy: ReportPolicy::NoPolicyFound,
-        report_detail: None,
+        report: ReportResult::new(ReportPolicy::NoPolicyFound, host),
     };
     if enforce_mtasts {
         // RFC 8461 §5: STARTTLS required, certificate verified with WebPKI.
@@ -141,27 +232,44 @@ pub fn plan_host(enforce_mtasts: bool, tlsa: Option<&TlsaResult>, req: TlsRequir
         plan.verify_pkix = true;
     }
     let mut dane_usable = false;
-    if let Some(t) = tlsa {
-        if t.error.is_some() {
-            plan.report_policy = ReportPolicy::Tlsa;
-            plan.report_detail = Some(("tlsa-invalid", ""));
+    match tlsa {
+        // DANE not applicable (insecure DNS): nothing to report but "no policy".
+        None => {}
+        Some(t) if t.error.is_some() => {
+            // The lookup failed while DANE may apply: records may exist, so don't
+            // connect without them (temporary), unless `TLS-Required: No`.
+            plan.report = ReportResult::new(ReportPolicy::Tlsa, &t.tlsa_base_domain);
+            plan.report
+                .failures
+                .push(detail(ResultType::TlsaInvalid, host, ""));
             if req != TlsRequirement::TlsRequiredNo {
                 plan.refuse = Some(Refusal::DaneLookupFailed);
                 return plan;
             }
-        } else if t.dane_required {
+        }
+        Some(t) if t.dane_required => {
             // RFC 7672 §2.2: TLSA records exist, TLS is mandatory.
             plan.tls = TlsMode::RequiredStartTls;
-            plan.report_policy = ReportPolicy::Tlsa;
+            plan.report = ReportResult::new(ReportPolicy::Tlsa, &t.tlsa_base_domain);
             if t.records.is_empty() {
-                // RFC 7672 §2.2: none usable: TLS without verification.
-                plan.report_detail = Some(("tlsa-invalid", "all-unusable-records+ignored"));
+                // RFC 7672 §3.1: none usable: TLS, but without verification.
+                plan.report.failures.push(detail(
+                    ResultType::TlsaInvalid,
+                    host,
+                    "all-unusable-records+ignored",
+                ));
             } else {
                 plan.dane_records = t.records.clone();
                 dane_usable = true;
             }
         }
+        Some(t) => {
+            plan.report = ReportResult::new(ReportPolicy::NoPolicyFound, &t.tlsa_base_domain)
+        }
     }
+    // RFC 8689 §5: REQUIRETLS needs a verification mechanism: usable DANE records or
+    // an enforced MTA-STS policy (mox is strict: unusable-only TLSA and `testing`
+    // policies don't count).
     if req == TlsRequirement::RequireTls && !dane_usable && !enforce_mtasts {
         plan.refuse = Some(Refusal::RequireTlsImpossible);
     }
@@ -184,7 +292,7 @@ pub fn plaintext_retry_allowed(
         && !enforce_mtasts
         && plan.tls == TlsMode::Opportunistic
         && plan.dane_records.is_empty()
-        && plan.report_policy != ReportPolicy::Tlsa
+        && plan.report.policy != ReportPolicy::Tlsa
         && !is_dmarc_report
 }
 
@@ -201,6 +309,14 @@ pub fn attempt_permanent(
     permanent && !(first_attempt && dualstack && policy_refusal)
 }
 
+/// Whether a failed attempt counts toward "this host cannot do REQUIRETLS": our own
+/// refusal ([`Refusal::RequireTlsImpossible`]) or the server's, both 5.7.10
+/// (RFC 8689 §5).
+#[must_use]
+pub fn missing_requiretls(enhanced: Option<EnhancedCode>) -> bool {
+    enhanced.is_some_and(|e| e.subject == 7 && e.detail == 10)
+}
+
 /// Whether the delivery failed permanently after trying every host: any permanent
 /// failure, or no host at all could do REQUIRETLS (RFC 8689 §5).
 pub fn delivery_permanent(
@@ -214,6 +330,8 @@ pub fn delivery_permanent(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const MX: &str = "mx.example.org";
 
     fn policy(mode: &str) -> Policy {
         Policy::parse(&format!(
@@ -284,9 +402,9 @@ mod tests {
 
     #[test]
     fn plans_follow_policies() {
-        let opp = plan_host(false, None, TlsRequirement::Default);
+        let opp = plan_host(MX, false, None, TlsRequirement::Default);
         assert_eq!(
-            (opp.tls, opp.verify_pkix, opp.report_policy),
+            (opp.tls, opp.verify_pkix, opp.report.policy),
             (TlsMode::Opportunistic, false, ReportPolicy::NoPolicyFound)
         );
         assert!(plaintext_retry_allowed(
@@ -299,7 +417,7 @@ mod tests {
             !plaintext_retry_allowed(&opp, false, true, TlsRequirement::Default),
             "never for DMARC reports"
         );
-        let sts = plan_host(true, None, TlsRequirement::Default);
+        let sts = plan_host(MX, true, None, TlsRequirement::Default);
         assert_eq!(
             (sts.tls, sts.verify_pkix),
             (TlsMode::RequiredStartTls, true)
@@ -310,9 +428,9 @@ mod tests {
             false,
             TlsRequirement::Default
         ));
-        let dane = plan_host(false, Some(&tlsa(1, false)), TlsRequirement::Default);
+        let dane = plan_host(MX, false, Some(&tlsa(1, false)), TlsRequirement::Default);
         assert_eq!(
-            (dane.tls, dane.dane_records.len(), dane.report_policy),
+            (dane.tls, dane.dane_records.len(), dane.report.policy),
             (TlsMode::RequiredStartTls, 1, ReportPolicy::Tlsa)
         );
         assert!(!plaintext_retry_allowed(
@@ -321,16 +439,25 @@ mod tests {
             false,
             TlsRequirement::Default
         ));
-        let unusable = plan_host(false, Some(&tlsa(0, false)), TlsRequirement::Default);
+        let unusable = plan_host(MX, false, Some(&tlsa(0, false)), TlsRequirement::Default);
         assert_eq!(unusable.tls, TlsMode::RequiredStartTls);
         assert!(unusable.dane_records.is_empty());
+        let d = &unusable.report.failures[0];
+        assert_eq!(d.result_type, ResultType::TlsaInvalid);
         assert_eq!(
-            unusable.report_detail,
-            Some(("tlsa-invalid", "all-unusable-records+ignored"))
+            d.failure_reason_code.as_deref(),
+            Some("all-unusable-records+ignored")
         );
-        let failed = plan_host(false, Some(&tlsa(0, true)), TlsRequirement::Default);
+        assert_eq!(d.receiving_mx_hostname.as_deref(), Some(MX));
+        assert_eq!(unusable.report.domain, "mx.example.org");
+        let failed = plan_host(MX, false, Some(&tlsa(0, true)), TlsRequirement::Default);
         assert_eq!(failed.refuse, Some(Refusal::DaneLookupFailed));
-        let ignored = plan_host(false, Some(&tlsa(0, true)), TlsRequirement::TlsRequiredNo);
+        let ignored = plan_host(
+            MX,
+            false,
+            Some(&tlsa(0, true)),
+            TlsRequirement::TlsRequiredNo,
+        );
         assert_eq!(ignored.refuse, None);
         assert!(ignored.ignore_verify_errors);
         assert!(plaintext_retry_allowed(
@@ -344,19 +471,19 @@ mod tests {
     #[test]
     fn requiretls_needs_dane_or_enforced_sts() {
         assert_eq!(
-            plan_host(false, None, TlsRequirement::RequireTls).refuse,
+            plan_host(MX, false, None, TlsRequirement::RequireTls).refuse,
             Some(Refusal::RequireTlsImpossible)
         );
         assert_eq!(
-            plan_host(false, Some(&tlsa(0, false)), TlsRequirement::RequireTls).refuse,
+            plan_host(MX, false, Some(&tlsa(0, false)), TlsRequirement::RequireTls).refuse,
             Some(Refusal::RequireTlsImpossible)
         );
         assert_eq!(
-            plan_host(false, Some(&tlsa(2, false)), TlsRequirement::RequireTls).refuse,
+            plan_host(MX, false, Some(&tlsa(2, false)), TlsRequirement::RequireTls).refuse,
             None
         );
         assert_eq!(
-            plan_host(true, None, TlsRequirement::RequireTls).refuse,
+            plan_host(MX, true, None, TlsRequirement::RequireTls).refuse,
             None
         );
         assert_eq!(
@@ -364,11 +491,61 @@ mod tests {
             "5.7.10"
         );
         assert!(!plaintext_retry_allowed(
-            &plan_host(true, None, TlsRequirement::RequireTls),
+            &plan_host(MX, true, None, TlsRequirement::RequireTls),
             true,
             false,
             TlsRequirement::RequireTls
         ));
+    }
+
+    #[test]
+    fn sts_mismatch_is_reported_in_enforce_and_testing_only() {
+        let d = sts_mismatch_detail(Some(&policy("testing")), "evil.example").unwrap();
+        assert_eq!(d.result_type, ResultType::ValidationFailure);
+        assert_eq!(
+            d.failure_reason_code.as_deref(),
+            Some("mtasts-policy-mx-mismatch")
+        );
+        assert!(sts_mismatch_detail(Some(&policy("enforce")), "evil.example").is_some());
+        assert!(sts_mismatch_detail(Some(&policy("enforce")), MX).is_none());
+        let none = Policy::parse("version: STSv1\nmode: none\nmax_age: 100\n").unwrap();
+        assert!(sts_mismatch_detail(Some(&none), "evil.example").is_none());
+        assert!(sts_mismatch_detail(None, "evil.example").is_none());
+        assert!(sts_fetch_failure_aborts(TlsRequirement::Default));
+        assert!(!sts_fetch_failure_aborts(TlsRequirement::TlsRequiredNo));
+    }
+
+    #[test]
+    fn report_results_name_the_policy_and_its_domain() {
+        assert_eq!(ReportPolicy::NoPolicyFound.as_str(), "no-policy-found");
+        let failed = plan_host(MX, false, Some(&tlsa(0, true)), TlsRequirement::Default);
+        assert_eq!(failed.report.policy.as_str(), "tlsa");
+        assert_eq!(
+            failed.report.failures[0].result_type,
+            ResultType::TlsaInvalid
+        );
+        assert_eq!(failed.report.failures[0].failure_reason_code, None);
+        let mut none = tlsa(0, false);
+        none.dane_required = false;
+        none.tlsa_base_domain = "base.example".into();
+        let plan = plan_host(MX, false, Some(&none), TlsRequirement::Default);
+        assert_eq!(
+            (plan.report.policy, plan.report.domain.as_str()),
+            (ReportPolicy::NoPolicyFound, "base.example")
+        );
+        assert!(plan.report.failures.is_empty());
+        assert!(tlsa_expanded_authentic(true, true));
+        assert!(!tlsa_expanded_authentic(false, true));
+    }
+
+    #[test]
+    fn requiretls_misses_count_from_5_7_10_only() {
+        assert!(missing_requiretls(Some(
+            Refusal::RequireTlsImpossible.enhanced()
+        )));
+        assert!(missing_requiretls(EnhancedCode::parse("5.7.10")));
+        assert!(!missing_requiretls(EnhancedCode::parse("5.7.1")));
+        assert!(!missing_requiretls(None));
     }
 
     #[test]
