@@ -18,14 +18,18 @@ pub(crate) struct OutputQueue {
     queued: u64,
     /// Total bytes ever transmitted.
     sent: u64,
+    /// Scratch for encoding one command line.
+    line: alloc::vec::Vec<u8>,
 }
 
 impl OutputQueue {
     /// Appends an encoded command line.
     pub(crate) fn push_command(&mut self, cmd: &Command) {
-        let mut line = alloc::vec::Vec::with_capacity(64);
-        cmd.encode(&mut line);
-        self.push_raw(&line);
+        // One reused line buffer: no allocation per command once it has grown.
+        self.line.clear();
+        cmd.encode(&mut self.line);
+        self.tail.extend_from_slice(&self.line);
+        self.queued += self.line.len() as u64;
     }
 
     /// Appends bytes the engine produced (copied into the coalescing buffer).
@@ -44,7 +48,9 @@ impl OutputQueue {
             self.tail.extend_from_slice(&piece);
         } else {
             self.freeze_tail();
-            self.pieces.push_back(piece.clone());
+            self.queued += piece.len() as u64;
+            self.pieces.push_back(piece);
+            return;
         }
         self.queued += piece.len() as u64;
     }

@@ -4,6 +4,7 @@
 //! RFC 9422 (RCPTMAX), RFC 2033 §4.2 (LMTP replies per recipient); DESIGN behaviour
 //! choices 7, 8, 12, 13 and 17.
 
+use alloc::collections::VecDeque;
 use alloc::format;
 use alloc::vec::Vec;
 
@@ -21,7 +22,8 @@ use crate::time::Instant;
 pub(super) struct Transaction {
     pub(super) mail_cmd: Command,
     pub(super) recipients: usize,
-    pub(super) rcpt_cmds: Vec<Command>,
+    /// RCPT commands not yet written, in order (each is written once).
+    pub(super) rcpt_cmds: VecDeque<Command>,
     pub(super) pipelined: bool,
     pub(super) chunking: bool,
     pub(super) binary: bool,
@@ -64,35 +66,40 @@ impl Client {
             });
             return Ok(());
         }
-        let caps = self.caps.clone().unwrap_or_default();
-        check_advertised(&envelope, &caps)?;
+        // Everything the capabilities decide, read by reference (no clone per message).
+        let no_caps = Capabilities::default();
+        let caps = self.caps.as_ref().unwrap_or(&no_caps);
+        check_advertised(&envelope, caps)?;
         let chunking = self.config.chunking && caps.chunking;
-        let mail = Command::Mail {
-            from: envelope.from.clone(),
-            params: mail_params(&envelope, &caps),
-        };
-        mail.validate()?;
-        let rcpt_cmds = rcpt_commands(&envelope)?;
-        if let Some(error) = self.local_refusal(&envelope, &caps, chunking) {
-            self.emit(Event::TransactionFailed { error });
-            self.emit(Event::Ready);
-            return Ok(());
-        }
+        let pipelined = self.config.pipelining && caps.pipelining;
         // RFC 9422: never more RCPTs than RCPTMAX; the rest are deferred.
         let cap = caps
             .limits
             .as_ref()
             .and_then(|l| l.rcptmax)
             .map_or(usize::MAX, |m| m as usize);
+        let params = mail_params(&envelope, caps);
+        let refusal = self.local_refusal(&envelope, caps, chunking);
+        let rcpt_cmds = rcpt_commands(&envelope)?;
         let recipients = envelope.recipients.len();
-        let pipelined = self.config.pipelining && caps.pipelining;
+        let binary = envelope.body == BodyType::BinaryMime;
+        let mail = Command::Mail {
+            from: envelope.from,
+            params,
+        };
+        mail.validate()?;
+        if let Some(error) = refusal {
+            self.emit(Event::TransactionFailed { error });
+            self.emit(Event::Ready);
+            return Ok(());
+        }
         self.tx = Some(Transaction {
             mail_cmd: mail,
             recipients,
             rcpt_cmds: rcpt_cmds.into_iter().take(cap.max(1)).collect(),
             pipelined,
             chunking,
-            binary: envelope.body == BodyType::BinaryMime,
+            binary,
             rcpt_sent: 0,
             rcpt_replied: 0,
             accepted: Vec::new(),
@@ -149,12 +156,14 @@ impl Client {
         let Some(tx) = self.tx.as_mut() else {
             return false;
         };
-        if tx.stop_rcpts || tx.rcpt_sent >= tx.rcpt_cmds.len() {
+        if tx.stop_rcpts {
             return false;
         }
+        let Some(cmd) = tx.rcpt_cmds.pop_front() else {
+            return false;
+        };
         let i = tx.rcpt_sent;
         tx.rcpt_sent += 1;
-        let cmd = tx.rcpt_cmds[i].clone();
         let t = self.config.timeouts.rcpt;
         self.write_command(now, &cmd, Purpose::Rcpt(i), t);
         true
