@@ -268,18 +268,19 @@ fn mx_hosts(d: &mut Destinations, answer: Answer, shuffle_seed: Option<u64>) {
         d.hosts = vec![Host::Name(d.expanded_next_hop.clone())];
         return;
     }
-    // RFC 7505 §3: a single "." MX says the domain accepts no mail. It is its explicit
-    // wish not to be bothered, so the failure is permanent.
-    if mxs.len() == 1 && mxs[0].1.trim_end_matches('.').is_empty() {
+    // RFC 7505 §3: a "." MX says the domain accepts no mail. It is its explicit wish
+    // not to be bothered, so the failure is permanent. A "." among other MX records is
+    // forbidden by the same section; we read it as the same wish (behaviour choice 19)
+    // and never deliver to the other hosts.
+    if mxs.iter().any(|(_, h)| h.trim_end_matches('.').is_empty()) {
         d.have_mx = true;
         d.permanent = true;
         d.error = Some(DeliveryError::NullMx);
         return;
     }
     // Invalid targets are dropped while valid ones remain, as mox's resolver filters
-    // them (RFC 5321 §5.1). A "." next to other MX records is such an invalid target
-    // (RFC 7505 §3 forbids the mix); we deliver to the others. With none valid, the
-    // lookup failed as a whole: a temporary DNS error, no MX seen.
+    // them (RFC 5321 §5.1). With none valid, the lookup failed as a whole: a temporary
+    // DNS error, no MX seen.
     mxs.retain(|(_, h)| valid_host(h));
     if mxs.is_empty() {
         d.error = Some(DeliveryError::Dns);
@@ -367,7 +368,7 @@ mod tests {
     }
 
     #[test]
-    fn null_mx_is_permanent_and_dot_among_others_is_dropped() {
+    fn null_mx_is_permanent_alone_and_among_others() {
         let mx = |hosts: &[&str]| Answer::Records {
             records: hosts
                 .iter()
@@ -385,9 +386,12 @@ mod tests {
             (Some(DeliveryError::NullMx), true, true)
         );
         let mut d = GatherDestinations::new(&NextHop::Domain("x.example".into()), None).out;
-        mx_hosts(&mut d, mx(&[".", "mx.x.example."]), None);
-        assert_eq!(d.hosts, vec![Host::Name("mx.x.example".into())]);
-        assert!(!d.permanent);
+        mx_hosts(&mut d, mx(&["mx.x.example.", "."]), None);
+        assert_eq!(
+            (d.error, d.permanent, d.have_mx),
+            (Some(DeliveryError::NullMx), true, true)
+        );
+        assert!(d.hosts.is_empty(), "never the other host: {:?}", d.hosts);
     }
 
     #[test]

@@ -64,10 +64,12 @@ pub enum DriverError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delivery {
     /// Per recipient, in envelope order: accepted (the RCPT reply, or for LMTP the
-    /// reply after the data) or refused.
+    /// reply after the data) or refused. The engine gives every recipient exactly
+    /// one outcome, so there is one entry per recipient.
     pub recipients: Vec<Result<Reply, Error>>,
-    /// The transaction's outcome: the final reply, or why it failed.
-    pub result: Result<Option<Reply>, Error>,
+    /// The transaction's outcome: the reply to the data (for LMTP the first
+    /// positive per-recipient reply), or why it failed.
+    pub result: Result<Reply, Error>,
 }
 
 /// One SMTP/LMTP session over a stream.
@@ -116,18 +118,12 @@ impl Connection {
         envelope: Envelope,
         body: &mut dyn Read,
     ) -> Result<Delivery, DriverError> {
-        let n = envelope.recipients.len();
         let now = self.now();
         self.client.send(now, envelope)?;
         let events = self.run(Some(body), |e| {
-            matches!(
-                e,
-                Event::Delivered { .. }
-                    | Event::DeliveredPerRecipient { .. }
-                    | Event::TransactionFailed { .. }
-            )
+            matches!(e, Event::Delivered { .. } | Event::TransactionFailed { .. })
         })?;
-        Ok(delivery(n, events))
+        Ok(delivery(events))
     }
 
     /// Sends RSET.
@@ -328,30 +324,22 @@ impl Connection {
     }
 }
 
-/// Folds a transaction's events into a [`Delivery`].
-fn delivery(n: usize, events: Vec<Event>) -> Delivery {
-    let pending = || Err(closed("no result for this recipient"));
-    let mut recipients: Vec<Result<Reply, Error>> = (0..n).map(|_| pending()).collect();
+/// Folds a transaction's events into a [`Delivery`]: the engine reports each
+/// recipient exactly once, so the outcomes are only put in envelope order.
+fn delivery(events: Vec<Event>) -> Delivery {
+    let mut outcomes: Vec<(usize, Result<Reply, Error>)> = Vec::new();
     let mut result = Err(closed("the transaction did not end"));
     for ev in events {
         match ev {
-            Event::RecipientAccepted { index, reply } if index < n => recipients[index] = Ok(reply),
-            Event::RecipientRejected { index, error } if index < n => {
-                recipients[index] = Err(error)
-            }
-            Event::Delivered { reply } => result = Ok(Some(reply)),
-            Event::DeliveredPerRecipient { results } => {
-                for (index, r) in results {
-                    if index < n {
-                        recipients[index] = r;
-                    }
-                }
-                result = Ok(None);
-            }
+            Event::RecipientAccepted { index, reply } => outcomes.push((index, Ok(reply))),
+            Event::RecipientRejected { index, error } => outcomes.push((index, Err(error))),
+            Event::Delivered { reply } => result = Ok(reply),
             Event::TransactionFailed { error } => result = Err(error),
             _ => {}
         }
     }
+    outcomes.sort_by_key(|(index, _)| *index);
+    let recipients = outcomes.into_iter().map(|(_, r)| r).collect();
     Delivery { recipients, result }
 }
 

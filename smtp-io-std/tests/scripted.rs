@@ -110,7 +110,7 @@ fn opens_sends_and_quits() {
     let d = c
         .send_mail(envelope(), &mut &b"hello\r\n.dot\r\n"[..])
         .unwrap();
-    assert_eq!(d.result.unwrap().unwrap().code, 250);
+    assert_eq!(d.result.unwrap().code, 250);
     c.quit().unwrap();
     let log = f.0.lock().unwrap().log.clone();
     assert!(log.contains(&"..dot".to_string()), "{log:?}");

@@ -248,9 +248,21 @@ impl BdatEncoder {
         Ok(())
     }
 
-    /// Pushes whatever is held back (a pending CR becomes CRLF) and returns its length.
+    /// Ends the body and returns how many bytes it pushed: a held CR becomes CRLF,
+    /// and a non-empty body that does not end in CRLF gets one, so the message is the
+    /// same as under DATA whether or not the server offers CHUNKING. A BINARYMIME body
+    /// goes byte for byte: nothing is added.
     pub fn finish(&mut self, out: &mut VecDeque<Bytes>) -> usize {
-        self.lines.flush_cr(out)
+        if self.binary {
+            return 0;
+        }
+        let mut n = self.lines.flush_cr(out);
+        if !self.lines.at_line_start {
+            out.push_back(CRLF);
+            self.lines.at_line_start = true;
+            n += 2;
+        }
+        n
     }
 
     /// Appends the `BDAT n[ LAST]\r\n` line (RFC 3030 §2) to `out`.
@@ -367,9 +379,9 @@ mod tests {
         );
         assert_eq!(enc.encode(Bytes::from_static(b"b\r"), &mut out).unwrap(), 1);
         assert_eq!(enc.encode(Bytes::from_static(b"\nc"), &mut out).unwrap(), 3);
-        assert_eq!(enc.finish(&mut out), 0);
+        assert_eq!(enc.finish(&mut out), 2);
         let v: Vec<u8> = out.iter().flat_map(|b| b.iter().copied()).collect();
-        assert_eq!(v, b".a\r\nb\r\nc");
+        assert_eq!(v, b".a\r\nb\r\nc\r\n");
         let mut bin = BdatEncoder::new(LineEndings::Reject, true);
         assert_eq!(
             bin.encode(Bytes::from_static(b"a\nb\r"), &mut out).unwrap(),
@@ -480,7 +492,11 @@ mod tests {
             total += enc.finish(&mut out);
             let wire: Vec<u8> = out.iter().flat_map(|b| b.iter().copied()).collect();
             prop_assert_eq!(wire.len(), total);
-            prop_assert_eq!(wire, normalise(&body));
+            let mut expected = normalise(&body);
+            if !expected.is_empty() && !expected.ends_with(b"\r\n") {
+                expected.extend_from_slice(b"\r\n");
+            }
+            prop_assert_eq!(wire, expected);
             let mut bin = BdatEncoder::new(LineEndings::Normalize, true);
             let mut bout = VecDeque::new();
             for c in chunked(&body, &cuts) {

@@ -84,7 +84,7 @@ pub fn data_encoder(data: &[u8]) {
     assert!(framed.ends_with(b"\r\n.\r\n"));
     let bwire: Vec<u8> = bout.iter().flat_map(|b| b.iter().copied()).collect();
     assert_eq!(bwire.len(), bdat_len);
-    assert_eq!(bwire, crate::reference::normalise_line_endings(body));
+    assert_eq!(bwire, crate::reference::canonical_body(body));
 }
 
 /// Drives a whole session from `data` (see [`crate::session_ops`]).

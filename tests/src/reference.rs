@@ -18,3 +18,14 @@ pub fn normalise_line_endings(body: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+/// The message a body becomes on the wire under DATA (before stuffing) and under
+/// BDAT alike: line endings normalised, and CRLF appended to a non-empty body that
+/// does not end in one (behaviour choice 14).
+pub fn canonical_body(body: &[u8]) -> Vec<u8> {
+    let mut out = normalise_line_endings(body);
+    if !out.is_empty() && !out.ends_with(b"\r\n") {
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}

@@ -86,6 +86,9 @@ pub enum SessionOp {
     /// A cooperative server answers the oldest unanswered command; the byte picks
     /// success or failure and which extensions EHLO advertises.
     Answer(u8),
+    /// A cooperative round: write everything, hand over the last `Send`'s body when
+    /// it is wanted, and answer every command written (the byte as for `Answer`).
+    Drive(u8),
 }
 
 /// Small limits so the bounds are exercised.
@@ -109,6 +112,10 @@ pub struct Depth {
     pub delivered: usize,
     /// AUTH succeeded.
     pub authenticated: usize,
+    /// Transactions that ended (delivered or failed) with every recipient reported.
+    pub transactions: usize,
+    /// Per-recipient outcome events seen.
+    pub outcomes: usize,
 }
 
 /// Runs `ops` and checks the invariants; panics (with a message) when one breaks.
@@ -134,6 +141,9 @@ pub fn run(mode: u8, ops: &[SessionOp]) -> Depth {
         awaiting_tls: false,
         depth: Depth::default(),
         server: Scripted::default(),
+        tx_outcomes: None,
+        body: None,
+        body_wanted: false,
     };
     if with_auth {
         // PLAIN or LOGIN, chosen from what the scripted server offers.
@@ -159,13 +169,27 @@ pub fn run(mode: u8, ops: &[SessionOp]) -> Depth {
 
 /// Decodes ops from raw bytes (for the fuzz target and proptest).
 pub fn run_bytes(data: &[u8]) -> Depth {
+    run_decoded(data, decode_op)
+}
+
+/// As [`run_bytes`], with a mostly cooperative server: hostile bytes, EOFs, time
+/// jumps and failed handshakes are rare, so most sessions reach transactions and the
+/// per-recipient contract is checked on real RCPT, DATA, BDAT and LMTP replies.
+pub fn run_bytes_cooperative(data: &[u8]) -> Depth {
+    run_decoded(data, decode_cooperative_op)
+}
+
+fn run_decoded(
+    data: &[u8],
+    decode: fn(&mut Unstructured<'_>) -> arbitrary::Result<SessionOp>,
+) -> Depth {
     let mut u = Unstructured::new(data);
     let Ok(mode) = u8::arbitrary(&mut u) else {
         return Depth::default();
     };
     let mut ops = Vec::new();
     while !u.is_empty() {
-        match decode_op(&mut u) {
+        match decode(&mut u) {
             Ok(op) => ops.push(op),
             Err(_) => break,
         }
@@ -173,12 +197,29 @@ pub fn run_bytes(data: &[u8]) -> Depth {
     run(mode, &ops)
 }
 
+/// One op in 64 is drawn as by [`decode_op`] (so hostile ones still occur); the rest
+/// are cooperative rounds, requests and body steps.
+pub fn decode_cooperative_op(u: &mut Unstructured<'_>) -> arbitrary::Result<SessionOp> {
+    let sel = u8::arbitrary(u)?;
+    Ok(match sel {
+        0..=119 => SessionOp::Drive(u8::arbitrary(u)?),
+        120..=179 => SessionOp::Answer(u8::arbitrary(u)?),
+        180..=199 => SessionOp::Write(u16::arbitrary(u)?),
+        200..=239 => SessionOp::Send(u8::arbitrary(u)?, u8::arbitrary(u)?, Vec::arbitrary(u)?),
+        240..=243 => SessionOp::Body(Vec::arbitrary(u)?),
+        244..=247 => SessionOp::EndBody,
+        248..=251 => SessionOp::Noop,
+        _ => decode_op(u)?,
+    })
+}
+
 /// Draws an op with weights that keep sessions alive long enough to go deep: mostly
 /// cooperative answers, writes and requests; hostile bytes, EOFs and failures rarer.
 pub fn decode_op(u: &mut Unstructured<'_>) -> arbitrary::Result<SessionOp> {
     let sel = u8::arbitrary(u)?;
     Ok(match sel {
-        0..=99 => SessionOp::Answer(u8::arbitrary(u)?),
+        0..=79 => SessionOp::Answer(u8::arbitrary(u)?),
+        80..=99 => SessionOp::Drive(u8::arbitrary(u)?),
         100..=129 => SessionOp::Write(u16::arbitrary(u)?),
         130..=149 => SessionOp::Send(u8::arbitrary(u)?, u8::arbitrary(u)?, Vec::arbitrary(u)?),
         150..=164 => SessionOp::Body(Vec::arbitrary(u)?),
@@ -205,6 +246,13 @@ struct Session {
     awaiting_tls: bool,
     depth: Depth,
     server: Scripted,
+    /// Outcome events per recipient of the transaction in progress (rule 18: each
+    /// recipient gets exactly one before the transaction's ending event).
+    tx_outcomes: Option<Vec<u8>>,
+    /// The body of the last `Send`, handed over by `Drive`.
+    body: Option<Bytes>,
+    /// `BodyWanted` seen and the body not yet ended.
+    body_wanted: bool,
 }
 
 impl Session {
@@ -250,13 +298,22 @@ impl Session {
                 self.awaiting_tls = false;
             }
             SessionOp::Send(n, flags, body) => {
-                let _ = c.send(now, envelope(*n, *flags, body.len()));
+                let env = envelope(*n, *flags, body.len());
+                let recipients = env.recipients.len();
+                if c.send(now, env).is_ok() {
+                    assert!(self.tx_outcomes.is_none(), "a send while one is running");
+                    self.tx_outcomes = Some(vec![0; recipients]);
+                    self.body = Some(Bytes::from(body.clone()));
+                }
             }
+            SessionOp::Drive(kind) => self.drive(*kind),
             SessionOp::Body(b) => {
                 let _ = c.body(now, Bytes::from(b.clone()));
             }
             SessionOp::EndBody => {
-                let _ = c.end_body(now);
+                if c.end_body(now).is_ok() {
+                    self.body_wanted = false;
+                }
             }
             SessionOp::Reset => {
                 let _ = c.reset(now);
@@ -286,15 +343,98 @@ impl Session {
         self.drain_events(now);
     }
 
+    /// One cooperative round trip (see [`SessionOp::Drive`]).
+    fn drive(&mut self, kind: u8) {
+        for _ in 0..8 {
+            let now = self.at();
+            self.drain_events(now);
+            if self.body_wanted {
+                self.hand_over_body(now);
+            }
+            if self.closed {
+                return;
+            }
+            if self.awaiting_tls {
+                // A cooperative peer completes the handshake.
+                self.client.tls_established(now, TlsInfo::default());
+                self.awaiting_tls = false;
+                continue;
+            }
+            let bytes = self.client.transmit().to_vec();
+            self.server.saw(&bytes);
+            self.client.transmitted(now, bytes.len());
+            let mut answered = false;
+            while let Some(r) = self.server.answer(kind) {
+                self.client.receive(now, &r);
+                answered = true;
+                if self.client.is_closed() {
+                    break;
+                }
+            }
+            if !answered && bytes.is_empty() && !self.body_wanted {
+                return;
+            }
+        }
+    }
+
+    fn hand_over_body(&mut self, now: Instant) {
+        let body = self.body.get_or_insert_with(Bytes::new);
+        while !body.is_empty() {
+            match self.client.body(now, body.clone()) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => {
+                    let _ = body.split_to(n);
+                }
+            }
+        }
+        if self.client.end_body(now).is_ok() {
+            self.body_wanted = false;
+        }
+    }
+
+    /// Rule 18, checked as events arrive: one outcome per recipient, all of them
+    /// before the transaction's ending event, none outside a transaction.
+    fn on_outcome(&mut self, index: usize) {
+        self.depth.outcomes += 1;
+        let counts = self
+            .tx_outcomes
+            .as_mut()
+            .expect("a recipient outcome outside a transaction");
+        let slot = counts
+            .get_mut(index)
+            .expect("outcome for an unknown recipient");
+        assert_eq!(*slot, 0, "recipient {index} got a second outcome");
+        *slot = 1;
+    }
+
+    fn on_transaction_end(&mut self) {
+        let counts = self
+            .tx_outcomes
+            .take()
+            .expect("a transaction ended that never started");
+        if let Some(i) = counts.iter().position(|&n| n != 1) {
+            panic!("recipient {i} had no outcome before the transaction ended");
+        }
+        self.depth.transactions += 1;
+        self.body_wanted = false;
+    }
+
     fn drain_events(&mut self, now: Instant) {
         while let Some(ev) = self.client.poll_event() {
             match ev {
                 Event::Ready => self.depth.ready += 1,
                 Event::Authenticated { .. } => self.depth.authenticated += 1,
-                Event::RecipientAccepted { .. } => self.depth.accepted += 1,
-                Event::Delivered { .. } | Event::DeliveredPerRecipient { .. } => {
-                    self.depth.delivered += 1
+                Event::RecipientAccepted { index, .. } => {
+                    self.depth.accepted += 1;
+                    self.on_outcome(index);
                 }
+                Event::RecipientRejected { index, .. } => self.on_outcome(index),
+                Event::BodyWanted => self.body_wanted = true,
+                Event::Delivered { .. } => {
+                    self.depth.delivered += 1;
+                    self.on_transaction_end();
+                }
+                Event::TransactionFailed { .. } => self.on_transaction_end(),
                 Event::StartTls => {
                     self.depth.starttls += 1;
                     self.awaiting_tls = true;
@@ -303,6 +443,10 @@ impl Session {
                     self.client.transmitted(now, n);
                 }
                 Event::Closed { .. } => {
+                    assert!(
+                        self.tx_outcomes.is_none(),
+                        "the session closed with a transaction not ended"
+                    );
                     let n = self.client.transmit().len();
                     self.client.transmitted(now, n);
                     self.closed = true;

@@ -2,7 +2,6 @@
 //! events that cross FFI and `.await` points.
 
 use alloc::string::String;
-use alloc::vec::Vec;
 
 use crate::capabilities::Capabilities;
 use crate::command::Verb;
@@ -36,14 +35,22 @@ pub enum Event {
     /// The session can take a request (`send`, `reset`, `noop`, `quit`). Emitted when
     /// the session opens and after each request ends.
     Ready,
-    /// A recipient was accepted (RCPT 2yz). Index into `Envelope::recipients`.
+    /// A recipient's outcome is success: RCPT was answered 2yz (SMTP), or the
+    /// recipient's reply after the data was 2yz (LMTP, RFC 2033 §4.2). Index into
+    /// the envelope's recipients. Every recipient gets exactly one
+    /// `RecipientAccepted` or [`Event::RecipientRejected`], before the event that
+    /// ends its transaction (behaviour choice 18).
     RecipientAccepted {
         /// Recipient index.
         index: usize,
         /// The server's reply.
         reply: Reply,
     },
-    /// A recipient was refused, or not tried (deferred by limits: transient).
+    /// A recipient's outcome is failure: refused at RCPT (for LMTP, after the data),
+    /// deferred by the server's limits (`limits`, transient), or caught by the end of
+    /// its transaction before it had a reply — a refusal before or at MAIL, a lost
+    /// connection, a deadline, a 421 — in which case it carries the transaction's
+    /// error with that error's permanence. Exactly once per recipient.
     RecipientRejected {
         /// Recipient index.
         index: usize,
@@ -53,16 +60,12 @@ pub enum Event {
     /// The engine wants the message body: call `body()` while `body_capacity()` > 0,
     /// then `end_body()`. After the 354 to DATA, or at once with CHUNKING.
     BodyWanted,
-    /// The message was accepted for every accepted recipient (SMTP). Ends a `send`.
+    /// The message was accepted: for every recipient accepted at RCPT (SMTP), or
+    /// for at least one recipient after the data (LMTP; each recipient's own reply
+    /// came in its outcome event). Ends a `send`.
     Delivered {
-        /// The final reply.
+        /// The reply to the data (LMTP: the first positive per-recipient reply).
         reply: Reply,
-    },
-    /// LMTP: one result per accepted recipient, after the data (RFC 2033 §4.2). Ends
-    /// a `send`; recipients refused at RCPT are not listed again.
-    DeliveredPerRecipient {
-        /// `(recipient index, reply or error)`, in envelope order.
-        results: Vec<(usize, Result<Reply, Error>)>,
     },
     /// The transaction failed as a whole. Ends a `send`.
     TransactionFailed {

@@ -451,9 +451,18 @@ impl Client {
             self.fail_session(now, err, Ending::Silent);
             return;
         }
-        let Some(exp) = self.expects.pop() else {
-            let err = Error::new(ErrorKind::Protocol, false, None, "a reply nobody asked for")
-                .with_reply(reply);
+        // Rule 9: a reply answers a command only once its last byte went out.
+        let answerable = self
+            .expects
+            .front()
+            .is_some_and(|e| e.written_at <= self.out.sent());
+        let Some(exp) = self.expects.pop().filter(|_| answerable) else {
+            let detail = match front {
+                Some((_, verb)) => alloc::format!("a reply before {verb} was sent"),
+                None => String::from("a reply nobody asked for"),
+            };
+            let command = front.map(|(_, verb)| verb);
+            let err = Error::new(ErrorKind::Protocol, false, command, detail).with_reply(reply);
             self.fail_session(now, err, Ending::Botched);
             return;
         };
@@ -492,13 +501,15 @@ impl Client {
         if self.state == State::Closed {
             return;
         }
-        if let Some(tx) = self.tx.take() {
-            if !tx.ended {
-                self.emit(Event::TransactionFailed {
-                    error: error.clone(),
-                });
-            }
+        if self.tx.as_ref().is_some_and(|t| !t.ended) {
+            // Rule 9: a reply that already decided the outcome (every recipient
+            // refused, waiting only for DATA's reply) stands; EOF does not change it.
+            let decided = self.tx.as_mut().and_then(|t| t.all_rejected.take());
+            let tx_error = decided.unwrap_or_else(|| error.clone());
+            self.reject_unreported(&error);
+            self.emit(Event::TransactionFailed { error: tx_error });
         }
+        self.tx = None;
         if let Some(verb) = self.request.take() {
             self.emit(Event::CommandFailed {
                 verb,

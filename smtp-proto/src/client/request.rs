@@ -32,9 +32,14 @@ impl Client {
     }
 
     /// Sends QUIT; [`Event::Closed`] follows with no error once the server answers or
-    /// closes. Does nothing on a closed session.
+    /// closes. On a closed session it writes nothing and fails at once with
+    /// [`Event::CommandFailed`] of kind `closed` (behaviour choice 9).
     pub fn quit(&mut self, now: Instant) -> Result<(), UsageError> {
         if self.state == State::Closed {
+            self.emit(Event::CommandFailed {
+                verb: Verb::Quit,
+                error: Self::closed_error(Verb::Quit),
+            });
             return Ok(());
         }
         self.require_ready()?;

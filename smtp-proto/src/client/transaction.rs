@@ -42,8 +42,10 @@ pub(super) struct Transaction {
     pub(super) all_rejected: Option<Error>,
     /// The body being taken, while the engine wants it.
     pub(super) body: Option<BodyState>,
-    /// LMTP results gathered so far.
-    pub(super) lmtp_results: Vec<(usize, Result<Reply, Error>)>,
+    /// Which recipients have had their one outcome event (rule 18).
+    pub(super) reported: Vec<bool>,
+    /// LMTP: the first positive reply after the data, for [`Event::Delivered`].
+    pub(super) lmtp_delivered: Option<Reply>,
     /// The ending event has been emitted; later replies are only consumed.
     pub(super) ended: bool,
 }
@@ -61,9 +63,8 @@ impl Client {
             return Err(UsageError::NoRecipients);
         }
         if self.state == State::Closed {
-            self.emit(Event::TransactionFailed {
-                error: Self::closed_error(Verb::Mail),
-            });
+            let error = Self::closed_error(Verb::Mail);
+            self.refuse_whole(envelope.recipients.len(), error);
             return Ok(());
         }
         // Everything the capabilities decide, read by reference (no clone per message).
@@ -89,7 +90,7 @@ impl Client {
         };
         mail.validate()?;
         if let Some(error) = refusal {
-            self.emit(Event::TransactionFailed { error });
+            self.refuse_whole(recipients, error);
             self.emit(Event::Ready);
             return Ok(());
         }
@@ -108,7 +109,8 @@ impl Client {
             stop_rcpts: false,
             all_rejected: None,
             body: None,
-            lmtp_results: Vec::new(),
+            reported: alloc::vec![false; recipients],
+            lmtp_delivered: None,
             ended: false,
         });
         self.state = State::Busy;
@@ -241,7 +243,10 @@ impl Client {
         }
         if reply.is_positive() {
             tx.accepted.push(index);
-            self.emit(Event::RecipientAccepted { index, reply });
+            // LMTP: the recipient's outcome is its reply after the data (RFC 2033 §4.2).
+            if !self.config.lmtp {
+                self.report_accepted(index, reply);
+            }
         } else {
             let code = reply.code;
             let mut error = Error::status(Verb::Rcpt, reply, "recipient refused");
@@ -254,7 +259,7 @@ impl Client {
             }
             tx.all_permanent &= error.permanent;
             tx.last_rcpt_error = Some(error.clone());
-            self.emit(Event::RecipientRejected { index, error });
+            self.report_rejected(index, error);
         }
         let pipelined = self.tx.as_ref().is_some_and(|t| t.pipelined);
         let more = !pipelined && self.next_rcpt(now);
@@ -279,7 +284,7 @@ impl Client {
                 "not tried: above the server's LIMITS RCPTMAX; retry in a new transaction"
             };
             let error = Error::new(ErrorKind::Limits, false, Some(Verb::Rcpt), detail);
-            self.emit(Event::RecipientRejected { index, error });
+            self.report_rejected(index, error);
         }
         let Some(tx) = self.tx.as_mut() else { return };
         if tx.accepted.is_empty() {
@@ -342,7 +347,7 @@ impl Client {
     }
 
     /// LMTP (RFC 2033 §4.2): the `nth` reply after the data belongs to the `nth`
-    /// accepted recipient.
+    /// accepted recipient and is that recipient's outcome (rule 18).
     pub(super) fn on_lmtp_result(&mut self, now: Instant, nth: usize, verb: Verb, reply: Reply) {
         let Some(tx) = self.tx.as_mut() else { return };
         if tx.ended {
@@ -352,24 +357,78 @@ impl Client {
             // No recipient was accepted: the one reply answers the data as a whole.
             return self.fail_tx(Error::status(verb, reply, "message refused"));
         };
-        let result = if reply.is_positive() {
-            Ok(reply)
+        let more = nth + 1 < tx.accepted.len();
+        if reply.is_positive() {
+            tx.lmtp_delivered.get_or_insert_with(|| reply.clone());
+            self.report_accepted(index, reply);
         } else {
-            Err(Error::status(
-                verb,
-                reply,
-                "message refused for this recipient",
-            ))
-        };
-        tx.lmtp_results.push((index, result));
-        if nth + 1 < tx.accepted.len() {
+            let error = Error::status(verb, reply, "message refused for this recipient");
+            if let Some(tx) = self.tx.as_mut() {
+                tx.all_permanent &= error.permanent;
+                tx.last_rcpt_error = Some(error.clone());
+            }
+            self.report_rejected(index, error);
+        }
+        if more {
             let t = self.config.timeouts.data_term;
             self.expects
                 .push_front(Purpose::LmtpResult(nth + 1), verb, t, now);
             return;
         }
-        let results = core::mem::take(&mut tx.lmtp_results);
-        self.complete_tx(Event::DeliveredPerRecipient { results });
+        let Some(tx) = self.tx.as_mut() else { return };
+        match tx.lmtp_delivered.take() {
+            Some(reply) => self.complete_tx(Event::Delivered { reply }),
+            None => {
+                let error = lmtp_refused_error(tx);
+                self.need_rset = false; // the data was answered: the server reset itself
+                self.fail_tx(error);
+            }
+        }
+    }
+
+    /// Emits a recipient's one success outcome.
+    fn report_accepted(&mut self, index: usize, reply: Reply) {
+        if self.mark_reported(index) {
+            self.emit(Event::RecipientAccepted { index, reply });
+        }
+    }
+
+    /// Emits a recipient's one failure outcome.
+    fn report_rejected(&mut self, index: usize, error: Error) {
+        if self.mark_reported(index) {
+            self.emit(Event::RecipientRejected { index, error });
+        }
+    }
+
+    /// Marks `index` as reported; false when it already was (never twice, rule 18).
+    fn mark_reported(&mut self, index: usize) -> bool {
+        let Some(slot) = self.tx.as_mut().and_then(|t| t.reported.get_mut(index)) else {
+            return false;
+        };
+        !core::mem::replace(slot, true)
+    }
+
+    /// Every recipient without an outcome yet fails with `error` (rule 18).
+    pub(super) fn reject_unreported(&mut self, error: &Error) {
+        let Some(tx) = self.tx.as_mut() else { return };
+        let pending: Vec<usize> = (0..tx.reported.len())
+            .filter(|&i| !tx.reported[i])
+            .collect();
+        for index in pending {
+            self.report_rejected(index, error.clone());
+        }
+    }
+
+    /// A transaction refused before MAIL: each recipient fails with the error, then
+    /// the transaction does (rule 18).
+    fn refuse_whole(&mut self, recipients: usize, error: Error) {
+        for index in 0..recipients {
+            self.emit(Event::RecipientRejected {
+                index,
+                error: error.clone(),
+            });
+        }
+        self.emit(Event::TransactionFailed { error });
     }
 
     /// The transaction completed at the server (its state is reset): no RSET needed.
@@ -383,14 +442,16 @@ impl Client {
         self.maybe_tx_done();
     }
 
-    /// Ends the transaction with `error`; replies still in flight are only consumed.
+    /// Ends the transaction with `error`; recipients without an outcome fail with it
+    /// (rule 18), and replies still in flight are only consumed.
     pub(super) fn fail_tx(&mut self, error: Error) {
-        if let Some(tx) = self.tx.as_mut() {
-            if !tx.ended {
+        if self.tx.as_ref().is_some_and(|t| !t.ended) {
+            self.reject_unreported(&error);
+            if let Some(tx) = self.tx.as_mut() {
                 tx.ended = true;
                 tx.body = None;
-                self.emit(Event::TransactionFailed { error });
             }
+            self.emit(Event::TransactionFailed { error });
         }
         self.maybe_tx_done();
     }
@@ -473,5 +534,22 @@ fn all_rejected_error(tx: &Transaction, some_deferred: bool) -> Error {
         last.unwrap_or_else(|| Error::new(ErrorKind::Limits, false, Some(Verb::Rcpt), ""));
     error.permanent = tx.all_permanent && !some_deferred && error.reply.is_some();
     error.detail = format!("all {} recipients were refused or deferred", tx.recipients);
+    error
+}
+
+/// LMTP, every accepted recipient refused after the data: the last refusal, permanent
+/// only when every refusal of the transaction was.
+fn lmtp_refused_error(tx: &Transaction) -> Error {
+    let mut error = tx
+        .last_rcpt_error
+        .clone()
+        .unwrap_or_else(|| Error::new(ErrorKind::Status, false, Some(Verb::DataEnd), ""));
+    if tx.recipients > 1 {
+        error.permanent = tx.all_permanent && error.permanent;
+        error.detail = format!(
+            "the message was refused for all {} recipients",
+            tx.recipients
+        );
+    }
     error
 }

@@ -288,6 +288,11 @@ struct Driver<'a> {
     running: Option<Running>,
     results: Vec<Option<OpResult>>,
     auth: bool,
+    /// The session has been ready once: after that, ops go to the engine even when it
+    /// has closed (it fails them with `closed`).
+    opened: bool,
+    /// The first broken engine contract seen (e.g. two outcomes for one recipient).
+    violation: Option<String>,
 }
 
 /// Replays `case` with the given feeding; `Err` names the first script mismatch.
@@ -309,6 +314,8 @@ pub fn replay(case: &Case, feed: Feed) -> Result<Replay, String> {
         running: None,
         results: vec![None; case.ops.len()],
         auth: false,
+        opened: false,
+        violation: None,
     };
     for (i, step) in case.script.iter().enumerate() {
         d.pump();
@@ -316,6 +323,9 @@ pub fn replay(case: &Case, feed: Feed) -> Result<Replay, String> {
             .map_err(|e| format!("script step {i}: {e}"))?;
     }
     d.pump();
+    if let Some(v) = d.violation {
+        return Err(v);
+    }
     Ok(Replay {
         written: d.written,
         results: d.results,
@@ -341,6 +351,7 @@ impl Driver<'_> {
         } else if let Some(raw) = &step.client_raw {
             self.expect_client(raw.as_bytes())?;
         } else if step.client_none == Some(true) {
+            self.take_output();
             if !self.collected.is_empty() {
                 return Err(format!(
                     "client wrote {:?}, expected nothing",
@@ -373,25 +384,28 @@ impl Driver<'_> {
         Ok(())
     }
 
+    /// Feeds one server step. Split modes hand the fragments over back to back, with
+    /// nothing in between but draining events: splitting tests the parser, not timing.
     fn feed(&mut self, bytes: &[u8], feed: Feed) {
         match feed {
             Feed::Whole => self.client.receive(self.at(), bytes),
             Feed::SplitAt(k) if k > 0 && k < bytes.len() => {
                 self.client.receive(self.at(), &bytes[..k]);
-                self.pump();
+                self.drain_events();
                 self.client.receive(self.at(), &bytes[k..]);
             }
             Feed::SplitAt(_) => self.client.receive(self.at(), bytes),
             Feed::ByteByByte => {
                 for b in bytes {
                     self.client.receive(self.at(), std::slice::from_ref(b));
-                    self.pump();
+                    self.drain_events();
                 }
             }
         }
     }
 
     fn expect_client(&mut self, want: &[u8]) -> Result<(), String> {
+        self.take_output();
         if self.collected.starts_with(want) {
             self.collected.drain(..want.len());
             return Ok(());
@@ -403,26 +417,40 @@ impl Driver<'_> {
         ))
     }
 
-    /// Drains output and events and issues ops until nothing changes.
+    /// Drains events, hands over body bytes and issues ops until nothing changes.
+    /// Output is not taken here: only a client step takes it (TRANSCRIPTS.md).
     fn pump(&mut self) {
         loop {
-            let mut progressed = false;
-            let out = self.client.transmit().to_vec();
-            if !out.is_empty() {
-                self.client.transmitted(self.at(), out.len());
-                self.collected.extend_from_slice(&out);
-                self.written.extend_from_slice(&out);
-                progressed = true;
-            }
-            while let Some(ev) = self.client.poll_event() {
-                self.on_event(ev);
-                progressed = true;
-            }
+            let mut progressed = self.drain_events();
             progressed |= self.feed_body();
             progressed |= self.issue_op();
             if !progressed {
                 return;
             }
+        }
+    }
+
+    fn drain_events(&mut self) -> bool {
+        let mut any = false;
+        while let Some(ev) = self.client.poll_event() {
+            self.on_event(ev);
+            any = true;
+        }
+        any
+    }
+
+    /// At a client step: writes everything the engine has queued (reporting it with
+    /// `transmitted`), letting the session go on until it queues nothing more.
+    fn take_output(&mut self) {
+        loop {
+            let out = self.client.transmit().to_vec();
+            if out.is_empty() {
+                return;
+            }
+            self.client.transmitted(self.at(), out.len());
+            self.collected.extend_from_slice(&out);
+            self.written.extend_from_slice(&out);
+            self.pump();
         }
     }
 
@@ -463,8 +491,8 @@ impl Driver<'_> {
     }
 
     fn issue_op(&mut self) -> bool {
-        if self.running.is_some() || self.next_op >= self.case.ops.len() || !self.client.is_ready()
-        {
+        let can_take = self.client.is_ready() || (self.opened && self.client.is_closed());
+        if self.running.is_some() || self.next_op >= self.case.ops.len() || !can_take {
             return false;
         }
         let index = self.next_op;
@@ -511,6 +539,7 @@ impl Driver<'_> {
     }
 
     fn finish(&mut self, result: impl FnOnce(Vec<RcptResult>) -> OpResult) {
+        self.check_every_rcpt_reported();
         if let Some(run) = self.running.take() {
             self.results[run.index] = Some(result(run.rcpts));
         }
@@ -525,58 +554,61 @@ impl Driver<'_> {
                 self.set_rcpt(index, RcptResult::Err(error))
             }
             Event::Delivered { .. } => self.finish(OpResult::Ok),
-            Event::DeliveredPerRecipient { results } => {
-                for (index, r) in results {
-                    let res = match r {
-                        Ok(reply) => RcptResult::Ok(reply.code, enh(&reply)),
-                        Err(e) => RcptResult::Err(e),
-                    };
-                    self.set_rcpt(index, res);
-                }
-                let any_ok = self
-                    .running
-                    .as_ref()
-                    .is_some_and(|r| r.rcpts.iter().any(|x| matches!(x, RcptResult::Ok(..))));
-                if any_ok {
-                    self.finish(OpResult::Ok);
-                } else {
-                    let err = self.running.as_ref().and_then(|r| {
-                        r.rcpts.iter().rev().find_map(|x| {
-                            if let RcptResult::Err(e) = x {
-                                Some(e.clone())
-                            } else {
-                                None
-                            }
-                        })
-                    });
-                    match err {
-                        Some(e) => self.finish(|r| OpResult::Failed(e, r)),
-                        None => self.finish(OpResult::Ok),
-                    }
-                }
-            }
             Event::TransactionFailed { error } => self.finish(|r| OpResult::Failed(error, r)),
             Event::CommandDone { .. } => self.finish(OpResult::Ok),
             Event::CommandFailed { error, .. } => self.finish(|r| OpResult::Failed(error, r)),
             Event::Authenticated { .. } => self.auth = true,
+            Event::Ready => self.opened = true,
             Event::Closed { error } => self.on_closed(error),
             _ => {}
         }
     }
 
-    fn set_rcpt(&mut self, index: usize, res: RcptResult) {
-        if let Some(slot) = self.running.as_mut().and_then(|r| r.rcpts.get_mut(index)) {
-            *slot = res;
+    /// An op is ending: every recipient must have had its outcome already.
+    fn check_every_rcpt_reported(&mut self) {
+        let Some(run) = self.running.as_ref() else {
+            return;
+        };
+        if let Some(i) = run.rcpts.iter().position(|r| *r == RcptResult::Pending) {
+            self.violation
+                .get_or_insert(format!("recipient {i}: no outcome before the op ended"));
         }
     }
 
-    /// Every op not yet ended ends with the session's error (a QUIT ends fine).
+    /// Records a recipient's outcome; a second one for the same recipient breaks the
+    /// engine's contract (exactly one outcome each) and fails the case.
+    fn set_rcpt(&mut self, index: usize, res: RcptResult) {
+        let Some(run) = self.running.as_mut() else {
+            self.violation
+                .get_or_insert(format!("recipient {index}: an outcome outside any op"));
+            return;
+        };
+        match run.rcpts.get_mut(index) {
+            Some(slot @ RcptResult::Pending) => *slot = res,
+            Some(_) => {
+                self.violation
+                    .get_or_insert(format!("recipient {index}: a second outcome"));
+            }
+            None => {
+                self.violation
+                    .get_or_insert(format!("recipient {index}: no such recipient"));
+            }
+        }
+    }
+
+    /// The op in progress ends with the session's error (a QUIT ends fine). When the
+    /// session never opened, every op not yet issued ends with that error too; after
+    /// it opened, later ops are issued and the engine fails them with `closed`.
     fn on_closed(&mut self, error: Option<Error>) {
+        self.check_every_rcpt_reported();
         if let Some(run) = self.running.take() {
             self.results[run.index] = Some(match &error {
                 Some(e) => OpResult::Failed(e.clone(), run.rcpts),
                 None => OpResult::Ok(run.rcpts),
             });
+        }
+        if self.opened {
+            return;
         }
         let closed = error.unwrap_or_else(closed_error);
         for i in self.next_op..self.case.ops.len() {
