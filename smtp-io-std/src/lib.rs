@@ -344,11 +344,5 @@ fn delivery(events: Vec<Event>) -> Delivery {
 }
 
 fn closed(detail: &str) -> Error {
-    Error {
-        kind: smtp_proto::ErrorKind::Closed,
-        permanent: false,
-        command: None,
-        reply: None,
-        detail: detail.into(),
-    }
+    Error::new(smtp_proto::ErrorKind::Closed, false, None, detail)
 }

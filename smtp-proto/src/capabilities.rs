@@ -168,7 +168,7 @@ impl Capabilities {
             "BINARYMIME" => self.binarymime = true,
             "DSN" => self.dsn = true,
             "SIZE" => {
-                // RFC 1870 §4 / DESIGN rule 12: no number, 0 or garbage = no known limit.
+                // RFC 1870 §4 / rule 12: no number, 0 or garbage = no known limit.
                 self.size_advertised = true;
                 self.max_size = first.and_then(|v| v.parse::<u64>().ok()).filter(|&n| n > 0);
             }

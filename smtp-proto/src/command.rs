@@ -325,7 +325,7 @@ impl EsmtpParam {
     }
 }
 
-/// MAIL FROM parameters, written in this fixed order (DESIGN rule 13): `SIZE=`,
+/// MAIL FROM parameters, written in this fixed order (rule 13): `SIZE=`,
 /// `BODY=`, `SMTPUTF8`, `REQUIRETLS`, `RET=`, `ENVID=`, `MT-PRIORITY=`, `BY=`,
 /// `HOLDFOR=`/`HOLDUNTIL=`, then `extra` in order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -497,7 +497,7 @@ impl Command {
     }
 
     /// The line as a trace may show it: AUTH responses and initial responses are
-    /// replaced by `<redacted>` (DESIGN rule 11), no CRLF.
+    /// replaced by `<redacted>` (rule 11), no CRLF.
     pub fn trace_line(&self) -> String {
         self.line(true)
     }
@@ -591,7 +591,7 @@ fn check_mail_params(p: &MailParams) -> Result<(), CommandError> {
     Ok(())
 }
 
-/// MAIL parameters in the fixed order of DESIGN rule 13, each with a leading space.
+/// MAIL parameters in the fixed order of rule 13, each with a leading space.
 fn mail_params_text(p: &MailParams) -> String {
     let mut s = String::new();
     if let Some(size) = p.size {

@@ -14,7 +14,7 @@ const CRLF: Bytes = Bytes::from_static(b"\r\n");
 const DOT: Bytes = Bytes::from_static(b".");
 const END: Bytes = Bytes::from_static(b".\r\n");
 
-/// What to do with a CR or LF that is not part of a CRLF pair (DESIGN rule 3).
+/// What to do with a CR or LF that is not part of a CRLF pair (rule 3).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum LineEndings {
     /// Turn every bare CR and bare LF into CRLF.
@@ -124,7 +124,7 @@ impl Lines {
                 self.at_line_start = false;
                 return pushed;
             } else {
-                // A bare CR or bare LF becomes CRLF (DESIGN rule 3).
+                // A bare CR or bare LF becomes CRLF (rule 3).
                 emit(chunk.slice(span..i), out);
                 emit(CRLF, out);
                 pos = i + 1;

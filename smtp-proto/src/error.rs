@@ -1,4 +1,4 @@
-//! Errors — DESIGN decision 4: a [`UsageError`] is returned at once when the caller
+//! Errors — decision 4: a [`UsageError`] is returned at once when the caller
 //! misuses the API (state unchanged); a session [`Error`] arrives in an event when the
 //! server misbehaved, refused, or the network failed.
 
@@ -67,6 +67,7 @@ impl ErrorKind {
 /// Says whether retrying later can help, which command the failing reply answered,
 /// and carries the server's whole reply when there was one.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Error {
     /// What failed.
     pub kind: ErrorKind,
@@ -82,8 +83,9 @@ pub struct Error {
 }
 
 impl Error {
-    /// An error of `kind` without a reply.
-    pub(crate) fn new(
+    /// An error of `kind` without a reply. Drivers use it for failures of their own
+    /// (a socket that closed, say) so callers see one error type.
+    pub fn new(
         kind: ErrorKind,
         permanent: bool,
         command: Option<Verb>,
@@ -110,7 +112,8 @@ impl Error {
     }
 
     /// Attaches the reply that caused the error.
-    pub(crate) fn with_reply(mut self, reply: Reply) -> Error {
+    #[must_use]
+    pub fn with_reply(mut self, reply: Reply) -> Error {
         self.reply = Some(reply);
         self
     }

@@ -10,8 +10,9 @@
 //!
 //! # A complete driving loop
 //!
-//! A blocking driver over a `TcpStream`, plaintext, one message. Time is a monotonic
-//! [`Instant`] the caller makes from its own clock.
+//! A blocking driver over a `TcpStream`, plaintext (a local relay), one message. Time
+//! is a monotonic [`Instant`] the caller makes from its own clock. The default TLS mode
+//! is opportunistic STARTTLS; this loop has no TLS library, so it says so.
 //!
 //! ```no_run
 //! use std::io::{Read, Write};
@@ -19,13 +20,15 @@
 //! use std::time::{Duration, Instant as StdInstant};
 //!
 //! use bytes::Bytes;
-//! use smtp_proto::{Client, Config, Envelope, Event, ForwardPath, Host, Instant, Recipient, ReversePath};
+//! use smtp_proto::{Client, Config, Envelope, Event, ForwardPath, Host, Instant, Recipient, ReversePath, TlsMode};
 //!
 //! fn main() -> Result<(), Box<dyn std::error::Error>> {
 //!     let epoch = StdInstant::now();
 //!     let now = || Instant::from_nanos(epoch.elapsed().as_nanos() as u64);
 //!     let mut stream = TcpStream::connect("127.0.0.1:25")?;
-//!     let mut client = Client::new(now(), Config::new(Host::parse("client.example")?));
+//!     let mut config = Config::new(Host::parse("client.example")?);
+//!     config.tls = TlsMode::None;
+//!     let mut client = Client::new(now(), config);
 //!
 //!     let mut message = Some(Envelope::new(
 //!         ReversePath::parse("a@example.org")?,
@@ -113,6 +116,40 @@
 //! changed. A session [`Error`] arrives in an event and says whose fault it is: its
 //! [`ErrorKind`], whether it is permanent, the reply code and enhanced code, the
 //! command the failing reply answered, and the server's whole text.
+//!
+//! # Recipients
+//!
+//! Every recipient of an [`Envelope`] gets exactly one outcome event,
+//! [`Event::RecipientAccepted`] or [`Event::RecipientRejected`], before the event that
+//! ends its transaction ([`Event::Delivered`] or [`Event::TransactionFailed`]) — also
+//! when the connection drops, a deadline passes or a 421 arrives first (rule 18).
+//!
+//! # Session states
+//!
+//! The whole protocol at a glance. "Fails" means the session closes with the error in
+//! [`Event::Closed`]; "botched" means its state at the server is unknown, so nothing
+//! more is written, not even QUIT.
+//!
+//! | state | entered | what moves it on | next |
+//! | --- | --- | --- | --- |
+//! | `AwaitImplicitTls` | [`Client::new`] with [`TlsMode::Immediate`] ([`Event::StartTls`] at once) | `tls_established` · `tls_failed` · any byte (injection) | `Opening` · closed · botched |
+//! | `Opening` | [`Client::new`]; after every TLS handshake | `220` greeting → EHLO/LHLO; `250` to EHLO → STARTTLS, AUTH or ready; 500–504 → HELO; other greeting or hello reply → fails, QUIT best-effort | `StartTls` · `Auth` · `Ready` · closed |
+//! | `StartTls` | STARTTLS written (rule 1) | `220` → [`Event::StartTls`]; anything else → `tls` error | `AwaitTls` · closed |
+//! | `AwaitTls` | STARTTLS answered `220` | `tls_established` → EHLO again (rule 2); `tls_failed` → `tls` error; any byte → `injection` | `Opening` · closed · botched |
+//! | `Auth` | AUTH written (rules 15, 16) | `334` → next step; `235` → [`Event::Authenticated`]; other → `status`/`auth` error | `Auth` · `Ready` · closed |
+//! | `Ready` | nothing in flight ([`Event::Ready`]) | `send` · `reset` · `noop` · `vrfy` → request; `quit` → QUIT | `Busy` · `Quitting` |
+//! | `Busy` | a request is running | its ending event (`Delivered`, `TransactionFailed`, `CommandDone`, `CommandFailed`) | `Ready` |
+//! | `Quitting` | QUIT written | `221` or EOF | closed, no error |
+//! | closed | any of the above | every later request fails with `closed` and writes nothing (rule 9) | — |
+//!
+//! From every state but closed: `421` closes with a transient error for whatever was
+//! in flight (rule 9); a malformed reply, a reply to nothing sent, EOF or a passed
+//! deadline closes it botched.
+//!
+//! # Rules
+//!
+//! The behaviour choices the code cites as "rule N" and "decision N" are written out,
+//! numbered, in [`rules`].
 #![cfg_attr(not(feature = "std"), no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -126,6 +163,8 @@ pub mod command;
 pub mod data;
 pub mod error;
 pub mod reply;
+#[doc = include_str!("rules.md")]
+pub mod rules {}
 pub mod sasl;
 pub mod time;
 pub mod tls;

@@ -1,5 +1,5 @@
 //! Time as the engine sees it: an opaque monotonic instant handed in by the caller
-//! (DESIGN decision 1), and the per-phase reply deadlines of RFC 5321 §4.5.3.2.
+//! (decision 1), and the per-phase reply deadlines of RFC 5321 §4.5.3.2.
 
 use core::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Reference models the tests check the engine against, written the slow, obvious
 //! way so they can be trusted.
 
-/// DESIGN rule 3 by hand: every bare CR and bare LF becomes CRLF.
+/// rule 3 by hand: every bare CR and bare LF becomes CRLF.
 pub fn normalise_line_endings(body: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(body.len());
     let mut i = 0;

@@ -133,6 +133,7 @@ pub fn run(mode: u8, ops: &[SessionOp]) -> Depth {
     config.reply_limits = LIMITS;
     config.max_pending_body = MAX_PENDING_BODY;
     config.max_bdat_chunk = 512;
+    config.allow_plaintext_auth = mode & 64 != 0;
     let with_auth = mode & 32 != 0;
     let mut s = Session {
         client: Client::new(Instant::ZERO, config),
@@ -151,12 +152,8 @@ pub fn run(mode: u8, ops: &[SessionOp]) -> Depth {
             Box::new(smtp_proto::sasl::Plain::new(None, "u", "p"));
         let login: Box<dyn smtp_proto::sasl::Mechanism + Send> =
             Box::new(smtp_proto::sasl::Login::new("u", "p"));
-        let allow_plaintext = mode & 64 != 0;
         s.client
-            .set_auth(smtp_proto::Auth {
-                mechanisms: vec![plain, login],
-                allow_plaintext,
-            })
+            .set_auth(smtp_proto::Auth::new(vec![plain, login]))
             .expect("before opening");
     }
     s.drain_events(Instant::ZERO);

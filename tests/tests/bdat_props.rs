@@ -1,4 +1,4 @@
-//! RFC 3030 / DESIGN rule 14 as a property: for any body and any chunking handed to
+//! RFC 3030 / rule 14 as a property: for any body and any chunking handed to
 //! `Client::body`, the BDAT chunks on the wire concatenate to the normalised body,
 //! each count matches its chunk, and exactly the last is `BDAT n LAST`.
 

@@ -197,11 +197,7 @@ fn with_secret(cfg: Config, plaintext: bool, steps: usize) -> Client {
         steps,
         done: false,
     });
-    c.set_auth(Auth {
-        mechanisms: vec![mech],
-        allow_plaintext: false,
-    })
-    .unwrap();
+    c.set_auth(Auth::new(vec![mech])).unwrap();
     c
 }
 
@@ -209,6 +205,8 @@ fn auth_client(tls: TlsMode, plaintext: bool, steps: usize) -> Client {
     let mut cfg = config();
     cfg.tls = tls;
     cfg.trace = true;
+    // Mode none is the caller's plaintext link; AUTH over it still needs the opt-in.
+    cfg.allow_plaintext_auth = tls == TlsMode::None;
     let mut c = with_secret(cfg, plaintext, steps);
     c.receive(T0, b"220 mx\r\n");
     take_output(&mut c);
@@ -232,6 +230,30 @@ fn auth_secrets_never_reach_traces() {
     );
     assert!(dump.contains("AUTH X-SECRET <redacted>"));
     assert!(evs.contains(&Event::Ready));
+}
+
+#[test]
+fn config_defaults_are_the_safe_ones() {
+    let cfg = config();
+    assert_eq!(cfg.tls, TlsMode::Opportunistic);
+    assert!(!cfg.allow_plaintext_auth);
+}
+
+#[test]
+fn auth_refuses_plaintext_secrets_without_the_opt_in_even_in_mode_none() {
+    let mut cfg = config();
+    cfg.tls = TlsMode::None;
+    cfg.trace = true;
+    let mut c = with_secret(cfg, true, 0);
+    c.receive(T0, b"220 mx\r\n");
+    take_output(&mut c);
+    c.receive(T0, b"250-mx\r\n250 AUTH PLAIN X-SECRET\r\n");
+    let written = take_output(&mut c);
+    assert!(!written.contains("AUTH"), "{written}");
+    let evs = events(&mut c);
+    assert!(evs
+        .iter()
+        .any(|e| matches!(e, Event::Closed { error: Some(err) } if err.kind == ErrorKind::Auth)));
 }
 
 #[test]

@@ -164,10 +164,7 @@ fn starttls_with_rustls_then_auth_and_delivery() {
         tcp,
         config(),
         Some(upgrade(roots)),
-        Some(Auth {
-            mechanisms: vec![plain],
-            allow_plaintext: false,
-        }),
+        Some(Auth::new(vec![plain])),
     )
     .expect("STARTTLS, EHLO again, AUTH");
     let info = c.client().tls_info().expect("TLS is up");
@@ -210,10 +207,7 @@ fn untrusted_certificate_fails_as_a_tls_error_with_nothing_sent_in_plaintext() {
     let (server, _ca) = start_server("untrusted");
     let tcp: Box<dyn Stream> = Box::new(TcpStream::connect(("127.0.0.1", server.port)).unwrap());
     let plain: Box<dyn Mechanism + Send> = Box::new(Plain::new(None, "u", "p"));
-    let auth = Some(Auth {
-        mechanisms: vec![plain],
-        allow_plaintext: false,
-    });
+    let auth = Some(Auth::new(vec![plain]));
     match Connection::open(tcp, config(), Some(upgrade(RootCertStore::empty())), auth) {
         Err(DriverError::Session(e)) => {
             assert_eq!(e.kind, ErrorKind::Tls);

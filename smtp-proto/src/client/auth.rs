@@ -1,7 +1,7 @@
 //! SMTP AUTH — RFC 4954 §4 (the exchange, initial response, `*` cancel, 334/235),
-//! RFC 4422 (SASL), DESIGN behaviour choices 15 and 16: the mechanism is chosen from
-//! what the server offers after TLS, plaintext secrets are refused when the caller
-//! asked for TLS and did not get it, and a failed AUTH ends the session before MAIL.
+//! RFC 4422 (SASL), rules 15 and 16: the mechanism is chosen from
+//! what the server offers after TLS, plaintext secrets are refused without TLS unless
+//! the caller opted in, and a failed AUTH ends the session before MAIL.
 
 use alloc::boxed::Box;
 use alloc::format;
@@ -9,7 +9,7 @@ use alloc::vec::Vec;
 use base64::Engine as _;
 
 use super::expect::Purpose;
-use super::{Client, Ending, Event, State, TlsMode};
+use super::{Client, Ending, Event, State};
 use crate::command::{Command, Verb, MAX_COMMAND_LINE};
 use crate::error::{Error, ErrorKind, UsageError};
 use crate::reply::Reply;
@@ -18,23 +18,36 @@ use crate::time::Instant;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
-/// What the caller wants for AUTH.
+/// What the caller wants for AUTH: mechanisms in order of preference. Whether they
+/// may run without TLS is [`Config::allow_plaintext_auth`](super::Config).
+#[non_exhaustive]
 pub struct Auth {
     /// Mechanisms in order of preference; the first one the server offers after TLS
-    /// is used (DESIGN rule 15: none offered ends the session with an `auth` error).
+    /// is used (rule 15: none offered ends the session with an `auth` error).
     pub mechanisms: Vec<Box<dyn Mechanism + Send>>,
-    /// Let mechanisms that send reusable secrets (PLAIN, LOGIN, XOAUTH2, OAUTHBEARER)
-    /// run without TLS even though the TLS mode asked for TLS.
-    pub allow_plaintext: bool,
+}
+
+impl Auth {
+    /// AUTH with these mechanisms, most preferred first.
+    #[must_use]
+    pub fn new(mechanisms: Vec<Box<dyn Mechanism + Send>>) -> Auth {
+        Auth { mechanisms }
+    }
+
+    /// AUTH with one mechanism.
+    #[must_use]
+    pub fn with(mechanism: impl Mechanism + Send + 'static) -> Auth {
+        Auth {
+            mechanisms: alloc::vec![Box::new(mechanism)],
+        }
+    }
 }
 
 impl core::fmt::Debug for Auth {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // Names only: the mechanisms hold the secrets.
         let names: Vec<&str> = self.mechanisms.iter().map(|m| m.name()).collect();
-        f.debug_struct("Auth")
-            .field("mechanisms", &names)
-            .field("allow_plaintext", &self.allow_plaintext)
-            .finish()
+        f.debug_struct("Auth").field("mechanisms", &names).finish()
     }
 }
 
@@ -96,11 +109,8 @@ impl Client {
                 caps.auth.join(" ")
             ));
         };
-        // Rule 15: never send reusable secrets in plaintext when the caller asked for TLS.
-        if mech.sends_plaintext_secret()
-            && self.tls.is_none()
-            && self.config.tls != TlsMode::None
-            && !auth.allow_plaintext
+        // Rule 15: reusable secrets never travel without TLS unless the caller opted in.
+        if mech.sends_plaintext_secret() && self.tls.is_none() && !self.config.allow_plaintext_auth
         {
             return Err(format!(
                 "{} would send credentials without TLS",

@@ -1,5 +1,5 @@
 //! Streaming the message — RFC 5321 §4.1.1.4 and §4.5.2 (DATA, dot-stuffing, the
-//! terminator), RFC 3030 §2 (BDAT chunks; DESIGN rule 14: one chunk of look-ahead so
+//! terminator), RFC 3030 §2 (BDAT chunks; rule 14: one chunk of look-ahead so
 //! the last goes as `BDAT n LAST`), RFC 2033 §4.2 (LMTP replies after the data).
 
 use alloc::collections::VecDeque;
@@ -122,7 +122,7 @@ impl Client {
         match tx.body.as_mut() {
             None => return Err(UsageError::NoBodyWanted),
             Some(BodyState::Data(enc)) => {
-                // DESIGN rule 3: under Reject, a trailing bare CR is refused too.
+                // rule 3: under Reject, a trailing bare CR is refused too.
                 enc.check_finish()?;
                 let mut pieces = core::mem::take(&mut self.scratch);
                 enc.finish(&mut pieces);

@@ -9,13 +9,14 @@ use crate::data::LineEndings;
 use crate::reply::ReplyLimits;
 use crate::time::Timeouts;
 
-/// How the session uses TLS (DESIGN behaviour choices 1 and 2).
+/// How the session uses TLS (rules 1 and 2).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TlsMode {
     /// Never TLS; STARTTLS is not sent even when offered.
-    #[default]
     None,
-    /// STARTTLS when the server advertises it; plaintext otherwise.
+    /// STARTTLS when the server advertises it; plaintext otherwise. The default.
+    #[default]
     Opportunistic,
     /// STARTTLS always, even when not advertised (a stripped keyword must not
     /// downgrade us); refusal or a failed handshake ends the session.
@@ -24,15 +25,22 @@ pub enum TlsMode {
     Immediate,
 }
 
-/// Everything fixed for the life of one session.
+/// Everything fixed for the life of one session. Build it with [`Config::new`] and
+/// change the fields you need; new fields get defaults, so adding one breaks nobody
+/// (the struct is `#[non_exhaustive]`).
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Config {
     /// The name sent with EHLO/HELO/LHLO.
     pub hello_name: Host,
     /// LMTP (RFC 2033): LHLO, and one reply per recipient after the data.
     pub lmtp: bool,
-    /// TLS policy.
+    /// TLS policy; opportunistic STARTTLS by default (rule 1).
     pub tls: TlsMode,
+    /// Let AUTH send reusable secrets (PLAIN, LOGIN, XOAUTH2, OAUTHBEARER) over a
+    /// session without TLS. Off by default, whatever the TLS mode (rule 15): only for
+    /// a trusted local link.
+    pub allow_plaintext_auth: bool,
     /// Use PIPELINING when offered (RFC 2920).
     pub pipelining: bool,
     /// Use CHUNKING (BDAT) when offered (RFC 3030).
@@ -41,25 +49,27 @@ pub struct Config {
     pub timeouts: Timeouts,
     /// Bounds on what the reply parser buffers.
     pub reply_limits: ReplyLimits,
-    /// What to do with bare CR and LF in bodies (DESIGN behaviour choice 3).
+    /// What to do with bare CR and LF in bodies (rule 3).
     pub line_endings: LineEndings,
     /// Most message bytes held in the output queue before `body_capacity()` is 0.
     pub max_pending_body: usize,
-    /// Largest BDAT chunk; a bigger `body()` chunk is split (DESIGN rule 14).
+    /// Largest BDAT chunk; a bigger `body()` chunk is split (rule 14).
     pub max_bdat_chunk: usize,
     /// Emit [`crate::Event::Trace`] events for every line written and read.
     pub trace: bool,
 }
 
 impl Config {
-    /// A configuration with defaults: no TLS, SMTP, pipelining and chunking allowed,
-    /// RFC 5321 timeouts, 4 KiB reply lines, body normalisation.
+    /// A configuration with safe defaults: SMTP, opportunistic STARTTLS, no AUTH in
+    /// plaintext, pipelining and chunking when offered, RFC 5321 timeouts, 4 KiB reply
+    /// lines, body normalisation.
     #[must_use]
     pub fn new(hello_name: Host) -> Config {
         Config {
             hello_name,
             lmtp: false,
-            tls: TlsMode::None,
+            tls: TlsMode::Opportunistic,
+            allow_plaintext_auth: false,
             pipelining: true,
             chunking: true,
             timeouts: Timeouts::default(),
@@ -72,8 +82,10 @@ impl Config {
     }
 }
 
-/// One recipient and its RCPT parameters.
+/// One recipient and its RCPT parameters. Build with [`Recipient::new`], then set
+/// fields (`#[non_exhaustive]`: new parameters get defaults).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Recipient {
     /// The forward-path.
     pub path: ForwardPath,
@@ -99,8 +111,10 @@ impl Recipient {
 }
 
 /// What one transaction sends: the paths, and the message facts that decide MAIL's
-/// parameters (DESIGN behaviour choice 13 fixes their order).
+/// parameters (rule 13 fixes their order). Build with [`Envelope::new`], then set
+/// fields (`#[non_exhaustive]`: new parameters get defaults).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Envelope {
     /// MAIL FROM (may be the null path).
     pub from: ReversePath,

@@ -1,4 +1,4 @@
-//! What the engine tells its driver (DESIGN decision 5): owned, `#[non_exhaustive]`
+//! What the engine tells its driver (decision 5): owned, `#[non_exhaustive]`
 //! events that cross FFI and `.await` points.
 
 use alloc::string::String;

@@ -1,7 +1,7 @@
 //! The expectation table: every command written pushes what its reply will mean, and
 //! replies are matched in order (RFC 2920 §3.1: replies come in command order). Each
 //! entry's timer starts once its command has been fully written and it is at the
-//! front (DESIGN rule 10: a whole reply must arrive within its deadline).
+//! front (rule 10: a whole reply must arrive within its deadline).
 
 use alloc::collections::VecDeque;
 use core::time::Duration;
@@ -22,7 +22,7 @@ pub(crate) enum Purpose {
     StartTls,
     /// One AUTH step.
     Auth,
-    /// RSET: `lazy` before a new MAIL (DESIGN rule 17), else the caller's `reset()`.
+    /// RSET: `lazy` before a new MAIL (rule 17), else the caller's `reset()`.
     Rset {
         /// Sent automatically before MAIL.
         lazy: bool,

@@ -86,7 +86,7 @@ pub struct Client {
     /// STARTTLS was attempted this session (never a second one).
     starttls_done: bool,
     tx: Option<Transaction>,
-    /// A transaction did not complete: RSET before the next MAIL (DESIGN rule 17).
+    /// A transaction did not complete: RSET before the next MAIL (rule 17).
     need_rset: bool,
     botched: bool,
     /// When pending output last made progress (or became pending).
@@ -147,7 +147,7 @@ impl Client {
     // ----- inputs -------------------------------------------------------------
 
     /// Bytes read from the server. Never refuses input; holds at most one bounded
-    /// incomplete reply (DESIGN decision 3). Ignored once the session is closed.
+    /// incomplete reply (decision 3). Ignored once the session is closed.
     pub fn receive(&mut self, now: Instant, mut data: &[u8]) {
         if self.state == State::Closed || data.is_empty() {
             return;
@@ -161,7 +161,7 @@ impl Client {
             match self.parser.parse(&mut data) {
                 Ok(Some(reply)) => {
                     self.on_reply(now, reply);
-                    // RFC 3207 §5 / DESIGN: bytes after STARTTLS's 220 are injected.
+                    // RFC 3207 §5 / rule 2: bytes after STARTTLS's 220 are injected.
                     if self.state == State::AwaitTls && !data.is_empty() {
                         self.injection(now);
                     }
@@ -439,7 +439,7 @@ impl Client {
     /// Dispatches one complete reply to the phase that asked for it.
     fn on_reply(&mut self, now: Instant, reply: Reply) {
         self.trace_reply(&reply);
-        // DESIGN rule 9: 421 at any point — even unasked — closes the session,
+        // rule 9: 421 at any point — even unasked — closes the session,
         // transient for everything in flight.
         let front = self.expects.front().map(|e| (e.purpose, e.verb));
         if reply.code == 421 && front.is_none_or(|(p, _)| p != Purpose::Quit) {
@@ -557,7 +557,7 @@ impl Client {
         }
     }
 
-    /// For a request on a closed session: fails at once with `closed` (DESIGN rule 9).
+    /// For a request on a closed session: fails at once with `closed` (rule 9).
     fn closed_error(verb: Verb) -> Error {
         Error::new(
             ErrorKind::Closed,

@@ -1,6 +1,6 @@
 //! Opening a session — RFC 5321 §3.1 (greeting), §4.1.1.1 (EHLO, HELO fallback),
 //! RFC 2033 §4.1 (LHLO), RFC 3207 §4 (STARTTLS, and §4.2: forget everything learnt
-//! before TLS), DESIGN behaviour choices 1, 2, 5 and 6.
+//! before TLS), rules 1, 2, 5 and 6.
 
 use alloc::format;
 use alloc::string::String;
@@ -21,7 +21,7 @@ impl Client {
         self.expects.arm(now, self.out.sent());
     }
 
-    /// DESIGN rule 5: only 220 opens the session; 4xx/5xx is a status error and any
+    /// rule 5: only 220 opens the session; 4xx/5xx is a status error and any
     /// other code a protocol error, with a best-effort QUIT.
     pub(super) fn on_greeting(&mut self, now: Instant, reply: Reply) {
         if reply.code != 220 {
@@ -57,7 +57,7 @@ impl Client {
     }
 
     pub(super) fn on_hello(&mut self, now: Instant, reply: Reply) {
-        // DESIGN rule 6 / RFC 5321 §4.1.4: 500–504 to EHLO means "say HELO". LMTP has
+        // rule 6 / RFC 5321 §4.1.4: 500–504 to EHLO means "say HELO". LMTP has
         // no HELO (RFC 2033 §4.1), so a refused LHLO is final.
         if (500..=504).contains(&reply.code) && !self.config.lmtp {
             let host = self.config.hello_name.clone();
@@ -104,7 +104,7 @@ impl Client {
         self.parser.set_enhanced_codes(caps.enhanced_status_codes);
         self.emit(Event::Capabilities(caps.clone()));
         let wants_tls = match self.config.tls {
-            TlsMode::RequiredStartTls => true, // DESIGN rule 1: even when not advertised
+            TlsMode::RequiredStartTls => true, // rule 1: even when not advertised
             TlsMode::Opportunistic => caps.starttls,
             TlsMode::None | TlsMode::Immediate => false,
         };

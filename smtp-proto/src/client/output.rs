@@ -1,4 +1,4 @@
-//! The engine-owned output queue (DESIGN decision 2): command bytes are coalesced into
+//! The engine-owned output queue (decision 2): command bytes are coalesced into
 //! one buffer, body spans that need no stuffing are the caller's own `Bytes`, and the
 //! driver sees all of it through a borrowed [`Transmit`] view.
 

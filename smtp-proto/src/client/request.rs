@@ -1,5 +1,5 @@
 //! Requests outside a transaction — RFC 5321 §4.1.1.5 (RSET), §4.1.1.9 (NOOP),
-//! §4.1.1.6 (VRFY), §4.1.1.10 (QUIT), DESIGN rules 9 and 17.
+//! §4.1.1.6 (VRFY), §4.1.1.10 (QUIT), rules 9 and 17.
 
 use alloc::string::String;
 

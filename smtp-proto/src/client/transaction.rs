@@ -1,8 +1,8 @@
 //! Mail transactions — RFC 5321 §3.3 (MAIL, RCPT, DATA), §4.5.3.1.10 (552 to RCPT
 //! is 452), RFC 2920 §3.1 (pipelined flights; the lone `.` after an unwanted 354),
 //! RFC 1870 (SIZE), RFC 6152 (8BITMIME), RFC 6531 (SMTPUTF8), RFC 8689 (REQUIRETLS),
-//! RFC 9422 (RCPTMAX), RFC 2033 §4.2 (LMTP replies per recipient); DESIGN behaviour
-//! choices 7, 8, 12, 13 and 17.
+//! RFC 9422 (RCPTMAX), RFC 2033 §4.2 (LMTP replies per recipient); rules 7, 8, 9,
+//! 12, 13, 17 and 18 of [`crate::rules`].
 
 use alloc::collections::VecDeque;
 use alloc::format;
@@ -36,7 +36,7 @@ pub(super) struct Transaction {
     /// Every refusal so far was permanent.
     pub(super) all_permanent: bool,
     pub(super) last_rcpt_error: Option<Error>,
-    /// A 452/552 stopped further RCPTs (DESIGN rule 8).
+    /// A 452/552 stopped further RCPTs (rule 8).
     pub(super) stop_rcpts: bool,
     /// Pipelined, every recipient refused: fail once DATA is answered (rule 7).
     pub(super) all_rejected: Option<Error>,
@@ -119,7 +119,7 @@ impl Client {
         Ok(())
     }
 
-    /// Lazy RSET (DESIGN rule 17), then MAIL, and with PIPELINING every RCPT and
+    /// Lazy RSET (rule 17), then MAIL, and with PIPELINING every RCPT and
     /// DATA (or the body at once with CHUNKING). Without PIPELINING, MAIL waits for
     /// RSET's reply.
     fn write_flight(&mut self, now: Instant) {
@@ -207,7 +207,7 @@ impl Client {
                 "REQUIRETLS needs TLS and the server's REQUIRETLS",
             );
         }
-        // RFC 1870 §6 / DESIGN rule 12: larger than a known limit fails permanent.
+        // RFC 1870 §6 / rule 12: larger than a known limit fails permanent.
         if let (Some(size), Some(max)) = (env.size, caps.max_size) {
             if size > max {
                 return refuse(
@@ -482,7 +482,7 @@ fn check_advertised(env: &Envelope, caps: &Capabilities) -> Result<(), UsageErro
     Ok(())
 }
 
-/// MAIL parameters per DESIGN rule 13: SIZE whenever advertised and known; BODY
+/// MAIL parameters per rule 13: SIZE whenever advertised and known; BODY
 /// whenever 8BITMIME is advertised (or BINARYMIME is used).
 fn mail_params(env: &Envelope, caps: &Capabilities) -> MailParams {
     let body = match env.body {
@@ -521,7 +521,7 @@ fn rcpt_commands(env: &Envelope) -> Result<Vec<Command>, UsageError> {
     Ok(cmds)
 }
 
-/// DESIGN rule 7: with one recipient the RCPT reply itself; otherwise a status error
+/// rule 7: with one recipient the RCPT reply itself; otherwise a status error
 /// that is permanent only when every refusal was.
 fn all_rejected_error(tx: &Transaction, some_deferred: bool) -> Error {
     let last = tx.last_rcpt_error.clone();

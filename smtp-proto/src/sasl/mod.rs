@@ -38,7 +38,7 @@ pub enum SaslError {
     /// The mechanism cannot run here (e.g. `-PLUS` without channel binding data).
     #[error("mechanism unavailable: {0}")]
     Unavailable(String),
-    /// The server asked for more iterations than the configured cap (DESIGN rule 11).
+    /// The server asked for more iterations than the configured cap (rule 11).
     #[error("SCRAM iteration count {got} above the cap of {cap}")]
     IterationCap {
         /// Requested by the server.

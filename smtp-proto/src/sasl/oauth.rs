@@ -1,6 +1,6 @@
 //! Bearer-token mechanisms: XOAUTH2 (Google's) and OAUTHBEARER (RFC 7628). A failed
 //! token gets an error challenge, answered with an empty line (XOAUTH2) or `%x01`
-//! (RFC 7628 §3.2.3) instead of `*` (DESIGN rule 16).
+//! (RFC 7628 §3.2.3) instead of `*` (rule 16).
 
 use alloc::format;
 use alloc::string::String;

@@ -1,7 +1,7 @@
 //! SCRAM-SHA-1 and SCRAM-SHA-256, with and without `-PLUS` channel binding —
 //! RFC 5802 (SCRAM), RFC 7677 (SHA-256), RFC 5929 / RFC 9266 (channel bindings).
 //! The client nonce comes from the caller (the core has no randomness); the server's
-//! iteration count is capped (DESIGN rule 11).
+//! iteration count is capped (rule 11).
 
 use alloc::format;
 use alloc::string::String;
@@ -19,7 +19,7 @@ use crate::tls::TlsInfo;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
-/// Default cap on the server's PBKDF2 iteration count (DESIGN rule 11).
+/// Default cap on the server's PBKDF2 iteration count (rule 11).
 pub const DEFAULT_SCRAM_ITERATION_CAP: u32 = 100_000;
 
 /// The SCRAM hash function.

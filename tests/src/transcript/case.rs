@@ -43,6 +43,9 @@ pub struct CaseConfig {
     pub lmtp: bool,
     /// AUTH settings.
     pub auth: Option<AuthConfig>,
+    /// `true` lets AUTH run over a session without TLS.
+    #[serde(default)]
+    pub allow_plaintext_auth: bool,
     /// `false` forbids PIPELINING.
     pub pipelining: Option<bool>,
     /// `false` forbids CHUNKING.

@@ -83,6 +83,7 @@ pub fn config_for(case: &Case) -> Result<Config, String> {
         other => return Err(format!("config.tls: unknown mode {other:?}")),
     };
     cfg.lmtp = c.lmtp;
+    cfg.allow_plaintext_auth = c.allow_plaintext_auth;
     cfg.pipelining = c.pipelining.unwrap_or(true);
     cfg.chunking = c.chunking.unwrap_or(true);
     if let Some(t) = &c.timeouts_ms {
@@ -148,10 +149,7 @@ pub fn auth_for(a: &AuthConfig) -> Result<Auth, String> {
         "SCRAM-SHA-256-PLUS" => scram(ScramHash::Sha256, true)?,
         other => return Err(format!("unsupported: config.auth mechanism {other:?}")),
     };
-    Ok(Auth {
-        mechanisms: vec![mech],
-        allow_plaintext: false,
-    })
+    Ok(Auth::new(vec![mech]))
 }
 
 /// Builds an envelope from a `send` op; `Err` is a usage error the op ends with.
@@ -619,13 +617,12 @@ impl Driver<'_> {
 }
 
 fn closed_error() -> Error {
-    Error {
-        kind: smtp_proto::ErrorKind::Closed,
-        permanent: false,
-        command: None,
-        reply: None,
-        detail: "the session is closed".into(),
-    }
+    Error::new(
+        smtp_proto::ErrorKind::Closed,
+        false,
+        None,
+        "the session is closed",
+    )
 }
 
 fn enh(reply: &smtp_proto::Reply) -> Option<String> {
