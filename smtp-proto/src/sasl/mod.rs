@@ -1,10 +1,15 @@
-//! SASL for SMTP AUTH — RFC 4954 (AUTH), RFC 4422 (SASL), RFC 4616 (PLAIN), LOGIN
-//! (draft-murchison-sasl-login), RFC 7628 (OAUTHBEARER), XOAUTH2 (Google), RFC 4422
-//! Appendix A (EXTERNAL), RFC 2195 (CRAM-MD5), RFC 5802 / RFC 7677 (SCRAM).
+//! SASL for SMTP AUTH — RFC 4954 §4 (AUTH), RFC 4422 §3 (SASL), RFC 4616 §2 (PLAIN),
+//! LOGIN (draft-murchison-sasl-login), RFC 7628 §3 (OAUTHBEARER), XOAUTH2 (Google),
+//! RFC 4422 Appendix A (EXTERNAL), RFC 2195 §2 (CRAM-MD5), RFC 5802 §5 / RFC 7677 §3
+//! (SCRAM).
 //!
 //! A [`Mechanism`] answers the server's challenges; the session engine does the
 //! base64 and the AUTH/334/235 exchange. Callers may bring their own mechanism.
-//! Secrets never reach `Debug` output or trace events.
+//!
+//! The constructors check their input against the mechanism's framing and return
+//! [`SaslError::InvalidInput`] for a value that could not be sent as given (a NUL in
+//! a PLAIN password would shift the fields the server reads). Secrets never reach
+//! `Debug` output or trace events: a `Debug` impl shows `<redacted>` in their place.
 
 #[cfg(feature = "scram")]
 mod cram;
@@ -38,7 +43,8 @@ pub enum SaslError {
     /// The mechanism cannot run here (e.g. `-PLUS` without channel binding data).
     #[error("mechanism unavailable: {0}")]
     Unavailable(String),
-    /// The server asked for more iterations than the configured cap (DESIGN rule 11).
+    /// The server asked for more iterations than the configured cap, which bounds the
+    /// work (PBKDF2 rounds) a server can make the client do.
     #[error("SCRAM iteration count {got} above the cap of {cap}")]
     IterationCap {
         /// Requested by the server.
@@ -46,6 +52,39 @@ pub enum SaslError {
         /// The cap.
         cap: u32,
     },
+    /// A constructor was given a value the mechanism cannot send as is: a separator
+    /// its framing reserves (NUL in PLAIN, `%x01` in OAUTHBEARER), or a character
+    /// outside the syntax the RFC allows. Names the field and the rule, never the value.
+    #[error("invalid SASL {field}: {reason}")]
+    InvalidInput {
+        /// The offending field (`password`, `token`, `client nonce`, ...).
+        field: &'static str,
+        /// What is wrong with it (`contains NUL`, ...).
+        reason: &'static str,
+    },
+}
+
+/// Refuses `value` when it contains one of `forbidden`; the error names `field` and
+/// `reason`, never the value (which may be a secret).
+pub(super) fn forbid(
+    field: &'static str,
+    value: &str,
+    forbidden: &[char],
+    reason: &'static str,
+) -> Result<(), SaslError> {
+    if value.contains(forbidden) {
+        return Err(SaslError::InvalidInput { field, reason });
+    }
+    Ok(())
+}
+
+/// Stands in for a secret in `Debug` output.
+pub(super) struct Redacted;
+
+impl core::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("<redacted>")
+    }
 }
 
 /// A client-side SASL mechanism. The session engine base64-decodes each 334 challenge

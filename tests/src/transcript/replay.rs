@@ -12,7 +12,7 @@ use smtp_proto::{
 };
 
 use smtp_proto::sasl::{
-    CramMd5, External, Login, Mechanism, OAuthBearer, Plain, Scram, ScramHash, XOAuth2,
+    CramMd5, External, Login, Mechanism, OAuthBearer, Plain, SaslError, Scram, ScramHash, XOAuth2,
     DEFAULT_SCRAM_ITERATION_CAP,
 };
 use smtp_proto::{Auth, ChannelBinding, ChannelBindingKind};
@@ -130,9 +130,13 @@ pub fn auth_for(a: &AuthConfig) -> Result<Auth, String> {
             DEFAULT_SCRAM_ITERATION_CAP,
         )))
     };
+    // A constructor that refuses its input is a config error like the others.
+    let invalid = |e: SaslError| format!("config.auth: {} refuses its input: {e}", a.mechanism);
     let mech: Box<dyn Mechanism + Send> = match a.mechanism.to_ascii_uppercase().as_str() {
-        "PLAIN" => Box::new(Plain::new(None, user, &secret(&a.password, "password")?)),
-        "LOGIN" => Box::new(Login::new(user, &secret(&a.password, "password")?)),
+        "PLAIN" => {
+            Box::new(Plain::new(None, user, &secret(&a.password, "password")?).map_err(invalid)?)
+        }
+        "LOGIN" => Box::new(Login::new(user, &secret(&a.password, "password")?).map_err(invalid)?),
         "XOAUTH2" => Box::new(XOAuth2::new(user, &secret(&a.token, "token")?)),
         "OAUTHBEARER" => Box::new(OAuthBearer::new(
             user,
@@ -140,7 +144,7 @@ pub fn auth_for(a: &AuthConfig) -> Result<Auth, String> {
             None,
             &secret(&a.token, "token")?,
         )),
-        "EXTERNAL" => Box::new(External::new(a.username.as_deref())),
+        "EXTERNAL" => Box::new(External::new(a.username.as_deref()).map_err(invalid)?),
         "CRAM-MD5" => Box::new(CramMd5::new(user, &secret(&a.password, "password")?)),
         "SCRAM-SHA-1" => scram(ScramHash::Sha1, false)?,
         "SCRAM-SHA-1-PLUS" => scram(ScramHash::Sha1, true)?,
