@@ -145,7 +145,9 @@ pub fn auth_for(a: &AuthConfig) -> Result<Auth, String> {
             &secret(&a.token, "token")?,
         )),
         "EXTERNAL" => Box::new(External::new(a.username.as_deref()).map_err(invalid)?),
-        "CRAM-MD5" => Box::new(CramMd5::new(user, &secret(&a.password, "password")?)),
+        "CRAM-MD5" => {
+            Box::new(CramMd5::new(user, &secret(&a.password, "password")?).map_err(invalid)?)
+        }
         "SCRAM-SHA-1" => scram(ScramHash::Sha1, false)?,
         "SCRAM-SHA-1-PLUS" => scram(ScramHash::Sha1, true)?,
         "SCRAM-SHA-256" => scram(ScramHash::Sha256, false)?,
