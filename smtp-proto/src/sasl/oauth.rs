@@ -1,14 +1,44 @@
-//! Bearer-token mechanisms: XOAUTH2 (Google's) and OAUTHBEARER (RFC 7628). A failed
-//! token gets an error challenge, answered with an empty line (XOAUTH2) or `%x01`
-//! (RFC 7628 §3.2.3) instead of `*` (DESIGN rule 16).
+//! RFC 7628 §3.1 (OAUTHBEARER client response), §3.2.3 (error challenge) and
+//! RFC 6750 §2.1 (bearer token syntax), and XOAUTH2 (Google's older framing of the
+//! same token). A failed token gets an error challenge, answered with an empty line
+//! (XOAUTH2) or `%x01` (RFC 7628 §3.2.3) instead of `*`.
+//!
+//! Both mechanisms separate their fields with `%x01`, so the constructors refuse it
+//! in the user name and host, and take only a token in the RFC 6750 `b64token`
+//! syntax (which excludes `%x01`, spaces and controls).
 
 use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use super::{Mechanism, SaslError};
+use super::{forbid, Mechanism, Redacted, SaslError};
 use crate::tls::TlsInfo;
+
+/// `%x01`, the field separator of both bearer-token mechanisms (RFC 7628 §3.1 kvsep).
+const KVSEP: &[char] = &['\x01'];
+
+/// RFC 6750 §2.1: `b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="`.
+fn is_b64token(token: &str) -> bool {
+    let body = token.trim_end_matches('=');
+    !body.is_empty()
+        && body
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
+}
+
+/// Refuses a token outside the `b64token` syntax: it follows `Bearer ` in the
+/// response, and anything else (a space, `%x01`, a control) would break the framing.
+fn check_token(token: &str) -> Result<(), SaslError> {
+    if is_b64token(token) {
+        Ok(())
+    } else {
+        Err(SaslError::InvalidInput {
+            field: "token",
+            reason: "not an RFC 6750 b64token",
+        })
+    }
+}
 
 /// XOAUTH2: `user=<u>^Aauth=Bearer <t>^A^A`.
 pub struct XOAuth2 {
@@ -18,14 +48,17 @@ pub struct XOAuth2 {
 }
 
 impl XOAuth2 {
-    /// XOAUTH2 for a user and an OAuth 2.0 access token.
-    #[must_use]
-    pub fn new(user: &str, token: &str) -> XOAuth2 {
-        XOAuth2 {
+    /// XOAUTH2 for a user and an OAuth 2.0 access token. Refuses, with
+    /// [`SaslError::InvalidInput`], a user name holding `%x01` (the field separator)
+    /// and a token outside the RFC 6750 `b64token` syntax.
+    pub fn new(user: &str, token: &str) -> Result<XOAuth2, SaslError> {
+        forbid("user", user, KVSEP, "contains %x01, the field separator")?;
+        check_token(token)?;
+        Ok(XOAuth2 {
             user: user.into(),
             token: token.into(),
             sent: false,
-        }
+        })
     }
 }
 
@@ -33,7 +66,9 @@ impl fmt::Debug for XOAuth2 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("XOAuth2")
             .field("user", &self.user)
-            .finish_non_exhaustive()
+            .field("token", &Redacted)
+            .field("sent", &self.sent)
+            .finish()
     }
 }
 
@@ -74,15 +109,30 @@ pub struct OAuthBearer {
 
 impl OAuthBearer {
     /// OAUTHBEARER for a user, the server's host and port (optional) and a token.
-    #[must_use]
-    pub fn new(user: &str, host: Option<&str>, port: Option<u16>, token: &str) -> OAuthBearer {
-        OAuthBearer {
+    /// The user name goes into the GS2 header as `a=` with `=` and `,` escaped
+    /// (`=3D`, `=2C`). Refuses, with [`SaslError::InvalidInput`], a user name holding
+    /// NUL or `%x01`, a host holding `%x01`, and a token outside the RFC 6750
+    /// `b64token` syntax.
+    pub fn new(
+        user: &str,
+        host: Option<&str>,
+        port: Option<u16>,
+        token: &str,
+    ) -> Result<OAuthBearer, SaslError> {
+        // RFC 5801 §4: a saslname holds no NUL; `%x01` would end the GS2 header early.
+        forbid("user", user, &['\0', '\x01'], "contains NUL or %x01")?;
+        if let Some(h) = host {
+            // RFC 7628 §3.1: `%x01` ends a kvpair value.
+            forbid("host", h, KVSEP, "contains %x01, the field separator")?;
+        }
+        check_token(token)?;
+        Ok(OAuthBearer {
             user: user.into(),
             host: host.map(String::from),
             port,
             token: token.into(),
             sent: false,
-        }
+        })
     }
 }
 
@@ -91,7 +141,10 @@ impl fmt::Debug for OAuthBearer {
         f.debug_struct("OAuthBearer")
             .field("user", &self.user)
             .field("host", &self.host)
-            .finish_non_exhaustive()
+            .field("port", &self.port)
+            .field("token", &Redacted)
+            .field("sent", &self.sent)
+            .finish()
     }
 }
 
@@ -141,7 +194,8 @@ mod tests {
         let mut x = XOAuth2::new(
             "someuser@example.com",
             "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg",
-        );
+        )
+        .unwrap();
         assert_eq!(
             x.initial_response(None).unwrap().unwrap(),
             b"user=someuser@example.com\x01auth=Bearer ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg\x01\x01"
@@ -162,12 +216,76 @@ mod tests {
             Some("server.example.com"),
             Some(143),
             "vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==",
-        );
+        )
+        .unwrap();
         assert_eq!(
             o.initial_response(None).unwrap().unwrap(),
             b"n,a=user@example.com,\x01host=server.example.com\x01port=143\x01auth=Bearer vF9dft4qmTc2Nvb3RlckBhbHRhdmlzdGEuY29tCg==\x01\x01"
         );
         assert_eq!(o.error_response(), Some(alloc::vec![1]));
         assert_eq!(gs2_escape("a,b=c"), "a=2Cb=3Dc");
+    }
+
+    fn invalid(field: &'static str, reason: &'static str) -> SaslError {
+        SaslError::InvalidInput { field, reason }
+    }
+
+    #[test]
+    fn tokens_must_be_rfc6750_b64tokens() {
+        for good in ["tok", "ya29.a-b_c~d+e/f", "abc==", "A1="] {
+            assert!(is_b64token(good), "{good:?}");
+            assert!(XOAuth2::new("u", good).is_ok(), "{good:?}");
+            assert!(OAuthBearer::new("u", None, None, good).is_ok(), "{good:?}");
+        }
+        let bad_token = invalid("token", "not an RFC 6750 b64token");
+        for bad in [
+            "",
+            "==",
+            "a=b",
+            "a b",
+            "tok\x01auth=Bearer x",
+            "t\r\n",
+            "tök",
+            "a,b",
+        ] {
+            assert!(!is_b64token(bad), "{bad:?}");
+            assert_eq!(XOAuth2::new("u", bad).unwrap_err(), bad_token, "{bad:?}");
+            assert_eq!(
+                OAuthBearer::new("u", None, None, bad).unwrap_err(),
+                bad_token,
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn field_separator_is_refused_in_user_and_host() {
+        assert_eq!(
+            XOAuth2::new("u\x01auth=Bearer evil", "tok").unwrap_err(),
+            invalid("user", "contains %x01, the field separator")
+        );
+        let user = invalid("user", "contains NUL or %x01");
+        assert_eq!(
+            OAuthBearer::new("u\x01host=evil", None, None, "tok").unwrap_err(),
+            user
+        );
+        assert_eq!(
+            OAuthBearer::new("u\0", None, None, "tok").unwrap_err(),
+            user
+        );
+        assert_eq!(
+            OAuthBearer::new("u", Some("h\x01auth=Bearer x"), None, "tok").unwrap_err(),
+            invalid("host", "contains %x01, the field separator")
+        );
+    }
+
+    #[test]
+    fn oauthbearer_authzid_escapes_comma_and_equals() {
+        // RFC 7628 §3.1 / RFC 5801 §4: `a=` is a saslname, `,` and `=` encoded.
+        let mut o = OAuthBearer::new("a,b=c", None, None, "tok").unwrap();
+        assert_eq!(
+            o.initial_response(None).unwrap().unwrap(),
+            b"n,a=a=2Cb=3Dc,\x01auth=Bearer tok\x01\x01"
+        );
     }
 }

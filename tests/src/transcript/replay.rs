@@ -137,13 +137,10 @@ pub fn auth_for(a: &AuthConfig) -> Result<Auth, String> {
             Box::new(Plain::new(None, user, &secret(&a.password, "password")?).map_err(invalid)?)
         }
         "LOGIN" => Box::new(Login::new(user, &secret(&a.password, "password")?).map_err(invalid)?),
-        "XOAUTH2" => Box::new(XOAuth2::new(user, &secret(&a.token, "token")?)),
-        "OAUTHBEARER" => Box::new(OAuthBearer::new(
-            user,
-            None,
-            None,
-            &secret(&a.token, "token")?,
-        )),
+        "XOAUTH2" => Box::new(XOAuth2::new(user, &secret(&a.token, "token")?).map_err(invalid)?),
+        "OAUTHBEARER" => Box::new(
+            OAuthBearer::new(user, None, None, &secret(&a.token, "token")?).map_err(invalid)?,
+        ),
         "EXTERNAL" => Box::new(External::new(a.username.as_deref()).map_err(invalid)?),
         "CRAM-MD5" => {
             Box::new(CramMd5::new(user, &secret(&a.password, "password")?).map_err(invalid)?)
