@@ -40,11 +40,23 @@ fn check_token(token: &str) -> Result<(), SaslError> {
     }
 }
 
+/// Where a bearer-token exchange stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stage {
+    /// Nothing sent yet.
+    Start,
+    /// The token went out; no challenge came back.
+    Sent,
+    /// The server answered with an error challenge: the exchange failed, whatever
+    /// reply follows the client's answer to it.
+    Refused,
+}
+
 /// XOAUTH2: `user=<u>^Aauth=Bearer <t>^A^A`.
 pub struct XOAuth2 {
     user: String,
     token: String,
-    sent: bool,
+    stage: Stage,
 }
 
 impl XOAuth2 {
@@ -57,7 +69,7 @@ impl XOAuth2 {
         Ok(XOAuth2 {
             user: user.into(),
             token: token.into(),
-            sent: false,
+            stage: Stage::Start,
         })
     }
 }
@@ -67,7 +79,7 @@ impl fmt::Debug for XOAuth2 {
         f.debug_struct("XOAuth2")
             .field("user", &self.user)
             .field("token", &Redacted)
-            .field("sent", &self.sent)
+            .field("stage", &self.stage)
             .finish()
     }
 }
@@ -80,21 +92,19 @@ impl Mechanism for XOAuth2 {
         true
     }
     fn initial_response(&mut self, _tls: Option<&TlsInfo>) -> Result<Option<Vec<u8>>, SaslError> {
-        self.sent = true;
+        self.stage = Stage::Sent;
         Ok(Some(
             format!("user={}\x01auth=Bearer {}\x01\x01", self.user, self.token).into_bytes(),
         ))
     }
     fn step(&mut self, challenge: &[u8]) -> Result<Vec<u8>, SaslError> {
-        Err(SaslError::ServerAuth(
-            String::from_utf8_lossy(challenge).into_owned(),
-        ))
+        refused(&mut self.stage, challenge)
     }
     fn error_response(&self) -> Option<Vec<u8>> {
         Some(Vec::new())
     }
     fn is_complete(&self) -> bool {
-        self.sent
+        self.stage == Stage::Sent
     }
 }
 
@@ -104,7 +114,7 @@ pub struct OAuthBearer {
     host: Option<String>,
     port: Option<u16>,
     token: String,
-    sent: bool,
+    stage: Stage,
 }
 
 impl OAuthBearer {
@@ -131,7 +141,7 @@ impl OAuthBearer {
             host: host.map(String::from),
             port,
             token: token.into(),
-            sent: false,
+            stage: Stage::Start,
         })
     }
 }
@@ -143,9 +153,18 @@ impl fmt::Debug for OAuthBearer {
             .field("host", &self.host)
             .field("port", &self.port)
             .field("token", &Redacted)
-            .field("sent", &self.sent)
+            .field("stage", &self.stage)
             .finish()
     }
+}
+
+/// Any challenge after the token is an error challenge (a JSON status, RFC 7628
+/// §3.2.2): the exchange has failed, so it can no longer complete.
+fn refused(stage: &mut Stage, challenge: &[u8]) -> Result<Vec<u8>, SaslError> {
+    *stage = Stage::Refused;
+    Err(SaslError::ServerAuth(
+        String::from_utf8_lossy(challenge).into_owned(),
+    ))
 }
 
 /// RFC 5801 §4 saslname: `,` and `=` escaped as `=2C` and `=3D`.
@@ -169,19 +188,17 @@ impl Mechanism for OAuthBearer {
             m.push_str(&format!("port={p}\x01"));
         }
         m.push_str(&format!("auth=Bearer {}\x01\x01", self.token));
-        self.sent = true;
+        self.stage = Stage::Sent;
         Ok(Some(m.into_bytes()))
     }
     fn step(&mut self, challenge: &[u8]) -> Result<Vec<u8>, SaslError> {
-        Err(SaslError::ServerAuth(
-            String::from_utf8_lossy(challenge).into_owned(),
-        ))
+        refused(&mut self.stage, challenge)
     }
     fn error_response(&self) -> Option<Vec<u8>> {
         Some(alloc::vec![0x01]) // RFC 7628 §3.2.3
     }
     fn is_complete(&self) -> bool {
-        self.sent
+        self.stage == Stage::Sent
     }
 }
 
@@ -287,5 +304,25 @@ mod tests {
             o.initial_response(None).unwrap().unwrap(),
             b"n,a=a=2Cb=3Dc,\x01auth=Bearer tok\x01\x01"
         );
+    }
+
+    #[test]
+    fn error_challenge_leaves_the_exchange_incomplete() {
+        // A 235 after the client answered an error challenge must not count as
+        // success: the mechanism saw the server refuse the token.
+        let mut x = XOAuth2::new("u", "tok").unwrap();
+        assert!(!x.is_complete());
+        x.initial_response(None).unwrap();
+        assert!(x.is_complete(), "no challenge yet: done on our side");
+        assert!(x.step(b"{\"status\":\"401\"}").is_err());
+        assert!(!x.is_complete());
+        assert!(x.step(b"").is_err());
+        assert!(!x.is_complete(), "stays failed");
+
+        let mut o = OAuthBearer::new("u", None, None, "tok").unwrap();
+        o.initial_response(None).unwrap();
+        assert!(o.is_complete());
+        assert!(o.step(b"{\"status\":\"invalid_token\"}").is_err());
+        assert!(!o.is_complete());
     }
 }
