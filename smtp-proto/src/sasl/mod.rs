@@ -22,7 +22,7 @@ mod simple;
 pub use cram::CramMd5;
 pub use oauth::{OAuthBearer, XOAuth2};
 #[cfg(feature = "scram")]
-pub use scram::{Scram, ScramHash, DEFAULT_SCRAM_ITERATION_CAP};
+pub use scram::{Scram, ScramHash, DEFAULT_SCRAM_ITERATION_CAP, DEFAULT_SCRAM_ITERATION_FLOOR};
 pub use simple::{External, Login, Plain};
 
 use alloc::string::String;
@@ -51,6 +51,16 @@ pub enum SaslError {
         got: u32,
         /// The cap.
         cap: u32,
+    },
+    /// The server asked for fewer iterations than the configured floor: a low count
+    /// makes the client proof cheap to brute-force offline (RFC 5802 §5.1, RFC 7677
+    /// §4 want at least 4096).
+    #[error("SCRAM iteration count {got} below the floor of {floor}")]
+    IterationFloor {
+        /// Requested by the server.
+        got: u32,
+        /// The floor.
+        floor: u32,
     },
     /// A constructor was given a value the mechanism cannot send as is: a separator
     /// its framing reserves (NUL in PLAIN, `%x01` in OAUTHBEARER), or a character
