@@ -270,7 +270,9 @@ impl Scram {
             .and_then(|a| a.strip_prefix("v="))
             .ok_or_else(|| bad("server-final without v="))?;
         let got = B64.decode(v).map_err(|_| bad("v= is not base64"))?;
-        if got != self.server_signature {
+        // RFC 5802 §5: v= must equal ServerSignature. Compared without an early exit
+        // so the time taken does not tell a forger how many leading bytes matched.
+        if !constant_time_eq(&got, &self.server_signature) {
             return Err(SaslError::ServerAuth(
                 "server signature does not verify".into(),
             ));
@@ -289,6 +291,18 @@ fn parse_iteration_count(s: &str) -> Option<u32> {
         return None;
     }
     Some(s.parse::<u32>().unwrap_or(u32::MAX))
+}
+
+/// True when `a` and `b` are equal, comparing every byte whatever the first
+/// difference (xor-accumulate); a length mismatch is unequal. The lengths are not
+/// secret (a SHA-1 or SHA-256 output), so that early exit leaks nothing.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    // Keeps the optimiser from turning the fold back into a short-circuit compare.
+    core::hint::black_box(diff) == 0
 }
 
 fn bad(what: &str) -> SaslError {
@@ -733,5 +747,28 @@ mod tests {
                 reason: "contains NUL"
             }
         );
+    }
+
+    #[test]
+    fn signature_comparison_is_exact_and_length_checked() {
+        let sig = [0x5au8; 32];
+        assert!(constant_time_eq(&sig, &sig));
+        assert!(constant_time_eq(&[], &[]));
+        for at in [0, 15, 31] {
+            let mut other = sig;
+            other[at] ^= 0x01;
+            assert!(!constant_time_eq(&sig, &other), "differs at {at}");
+        }
+        assert!(!constant_time_eq(&sig, &sig[..31]), "a prefix is not equal");
+        assert!(!constant_time_eq(&sig[..20], &sig), "nor a longer value");
+        // A truncated v= (a prefix of the real signature) fails the exchange.
+        let mut s = rfc5802();
+        s.initial_response(None).unwrap();
+        s.step(FIRST_1).unwrap();
+        assert!(matches!(
+            s.step(b"v=rmF9pqV8S7suAoZWja4dJRkF"),
+            Err(SaslError::ServerAuth(_))
+        ));
+        assert!(!s.is_complete());
     }
 }
