@@ -84,6 +84,7 @@ impl Mechanism for CramMd5 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sasl::test_support::assert_hides;
 
     #[test]
     fn rfc2195_example() {
@@ -110,5 +111,20 @@ mod tests {
         }
         // The password is only an HMAC key: anything goes.
         assert!(CramMd5::new("tim", "p\0\r\n").is_ok());
+    }
+
+    #[test]
+    fn debug_hides_the_password_at_every_step() {
+        const PW: &[u8] = b"tanstaaftanstaaf";
+        let mut c = CramMd5::new("tim", "tanstaaftanstaaf").unwrap();
+        assert_hides(&format!("{c:?}"), PW, "new");
+        c.initial_response(None).unwrap();
+        assert_hides(&format!("{c:?}"), PW, "initial response");
+        c.step(b"<1896.697170952@postoffice.reston.mci.net>")
+            .unwrap();
+        assert_hides(&format!("{c:?}"), PW, "answered");
+        assert!(c.step(b"again").is_err());
+        assert_hides(&format!("{c:?}"), PW, "extra challenge");
+        assert!(format!("{c:?}").contains("<redacted>"));
     }
 }

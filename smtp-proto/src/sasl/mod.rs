@@ -126,3 +126,60 @@ pub trait Mechanism: core::fmt::Debug {
     /// signature); a 235 before that is an authentication error.
     fn is_complete(&self) -> bool;
 }
+
+#[cfg(test)]
+pub(super) mod test_support {
+    use alloc::format;
+    use alloc::string::String;
+    use alloc::vec::Vec;
+    use base64::Engine as _;
+
+    const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
+
+    /// The first form of `secret` that `debug` shows, if any: the secret itself, its
+    /// standard base64 alone or inside a longer message at any offset (the base64 of
+    /// every 3-byte-aligned run of it), or its bytes as a `[u8]` list.
+    pub(in crate::sasl) fn leak(debug: &str, secret: &[u8]) -> Option<String> {
+        let mut needles: Vec<String> = alloc::vec![
+            String::from_utf8_lossy(secret).into_owned(),
+            B64.encode(secret),
+        ];
+        for k in 0..3 {
+            let full = secret.len().saturating_sub(k) / 3 * 3;
+            if full > 0 {
+                needles.push(B64.encode(&secret[k..k + full]));
+            }
+        }
+        let list = format!("{secret:?}");
+        needles.push(String::from(list.trim_matches(['[', ']'])));
+        needles.into_iter().find(|n| debug.contains(n.as_str()))
+    }
+
+    /// Fails when `debug` shows `secret` in any form [`leak`] looks for.
+    pub(in crate::sasl) fn assert_hides(debug: &str, secret: &[u8], when: &str) {
+        if let Some(n) = leak(debug, secret) {
+            panic!("{when}: {n:?} shows in {debug}");
+        }
+    }
+
+    #[test]
+    fn leak_finds_every_form() {
+        let secret = b"tanstaaftanstaaf";
+        assert_eq!(
+            leak("Plain { user: \"tim\", password: <redacted> }", secret),
+            None
+        );
+        assert!(leak("x tanstaaftanstaaf y", secret).is_some());
+        assert!(leak(
+            "[116, 97, 110, 115, 116, 97, 97, 102, 116, 97, 110, 115, 116, 97, 97, 102]",
+            secret
+        )
+        .is_some());
+        // The secret base64-encoded after 0, 1 and 2 bytes of other data.
+        for prefix in [&b""[..], b"\0", b"\0u"] {
+            let message = [prefix, &secret[..], b"\x01"].concat();
+            let dump = format!("line: {}", B64.encode(&message));
+            assert!(leak(&dump, secret).is_some(), "{dump}");
+        }
+    }
+}

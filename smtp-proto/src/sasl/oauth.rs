@@ -205,6 +205,7 @@ impl Mechanism for OAuthBearer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sasl::test_support::assert_hides;
 
     #[test]
     fn xoauth2_message_and_error_answer() {
@@ -324,5 +325,31 @@ mod tests {
         assert!(o.is_complete());
         assert!(o.step(b"{\"status\":\"invalid_token\"}").is_err());
         assert!(!o.is_complete());
+    }
+
+    #[test]
+    fn debug_hides_the_token_at_every_step() {
+        const TOKEN: &str = "ya29.vF9dft4qmTc2Nvb3RlckBhdHRhdmlzdGEuY29tCg";
+        let mut x = XOAuth2::new("someuser@example.com", TOKEN).unwrap();
+        assert_hides(&format!("{x:?}"), TOKEN.as_bytes(), "XOAUTH2 new");
+        x.initial_response(None).unwrap();
+        assert_hides(&format!("{x:?}"), TOKEN.as_bytes(), "XOAUTH2 sent");
+        assert!(x.step(b"{\"status\":\"401\"}").is_err());
+        assert_hides(&format!("{x:?}"), TOKEN.as_bytes(), "XOAUTH2 refused");
+        assert!(format!("{x:?}").contains("<redacted>"));
+
+        let mut o = OAuthBearer::new(
+            "user@example.com",
+            Some("server.example.com"),
+            Some(587),
+            TOKEN,
+        )
+        .unwrap();
+        assert_hides(&format!("{o:?}"), TOKEN.as_bytes(), "OAUTHBEARER new");
+        o.initial_response(None).unwrap();
+        assert_hides(&format!("{o:?}"), TOKEN.as_bytes(), "OAUTHBEARER sent");
+        assert!(o.step(b"{\"status\":\"invalid_token\"}").is_err());
+        assert_hides(&format!("{o:?}"), TOKEN.as_bytes(), "OAUTHBEARER refused");
+        assert!(format!("{o:?}").contains("<redacted>"));
     }
 }

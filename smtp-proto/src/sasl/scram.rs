@@ -20,7 +20,7 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
 use super::oauth::gs2_escape;
-use super::{forbid, Mechanism, SaslError};
+use super::{forbid, Mechanism, Redacted, SaslError};
 use crate::tls::TlsInfo;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -311,9 +311,16 @@ fn bad(what: &str) -> SaslError {
 
 impl fmt::Debug for Scram {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The password, and everything derived from it or from the nonce (the
+        // client-first message, the expected server signature), stay out.
         f.debug_struct("Scram")
             .field("name", &self.name)
+            .field("authzid", &self.authzid)
             .field("user", &self.user)
+            .field("password", &Redacted)
+            .field("stage", &self.stage)
+            .field("iteration_floor", &self.floor)
+            .field("iteration_cap", &self.cap)
             .finish_non_exhaustive()
     }
 }
@@ -383,6 +390,7 @@ impl Mechanism for Scram {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sasl::test_support::assert_hides;
     use crate::tls::{ChannelBinding, ChannelBindingKind};
 
     fn rfc5802() -> Scram {
@@ -770,5 +778,36 @@ mod tests {
             Err(SaslError::ServerAuth(_))
         ));
         assert!(!s.is_complete());
+    }
+
+    #[test]
+    fn debug_hides_the_password_and_what_derives_from_it() {
+        // The RFC 5802 exchange, checked after every step: the password, the salted
+        // password, the client key and the proof never show.
+        let h = ScramHash::Sha1;
+        let salted = h.hi(b"pencil", &B64.decode("QSXCR+Q6sek8bf92").unwrap(), 4096);
+        let client_key = h.hmac(&salted, b"Client Key");
+        let proof = B64.decode("v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=").unwrap();
+        let signature = B64.decode("rmF9pqV8S7suAoZWja4dJRkFsKQ=").unwrap();
+        let check = |s: &Scram, when: &str| {
+            let dump = format!("{s:?}");
+            assert!(dump.contains("<redacted>"), "{dump}");
+            assert_hides(&dump, b"pencil", when);
+            assert_hides(&dump, &salted, when);
+            assert_hides(&dump, &client_key, when);
+            assert_hides(&dump, &proof, when);
+            assert_hides(&dump, &signature, when);
+        };
+        let mut s = rfc5802();
+        check(&s, "new");
+        s.initial_response(None).unwrap();
+        check(&s, "client-first");
+        s.step(FIRST_1).unwrap();
+        check(&s, "client-final");
+        s.step(b"v=rmF9pqV8S7suAoZWja4dJRkFsKQ=").unwrap();
+        assert!(s.is_complete());
+        check(&s, "done");
+        assert!(s.step(b"again").is_err());
+        check(&s, "failed");
     }
 }

@@ -193,6 +193,7 @@ impl Mechanism for External {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sasl::test_support::assert_hides;
 
     #[test]
     fn plain_message_and_no_second_step() {
@@ -298,5 +299,36 @@ mod tests {
             External::new(Some("me\0you")).unwrap_err(),
             invalid("authzid")
         );
+    }
+
+    #[test]
+    fn plain_debug_hides_the_password_at_every_step() {
+        const PW: &[u8] = b"tanstaaftanstaaf";
+        let mut p = Plain::new(Some("admin"), "tim", "tanstaaftanstaaf").unwrap();
+        assert_hides(&alloc::format!("{p:?}"), PW, "new");
+        p.initial_response(None).unwrap();
+        assert_hides(&alloc::format!("{p:?}"), PW, "initial response");
+        assert!(p.step(b"").is_err());
+        assert_hides(&alloc::format!("{p:?}"), PW, "extra challenge");
+        // Sent after an empty 334 instead.
+        let mut q = Plain::new(None, "tim", "tanstaaftanstaaf").unwrap();
+        q.step(b"").unwrap();
+        assert_hides(&alloc::format!("{q:?}"), PW, "after empty 334");
+        assert!(alloc::format!("{q:?}").contains("<redacted>"));
+    }
+
+    #[test]
+    fn login_debug_hides_the_password_at_every_step() {
+        const PW: &[u8] = b"tanstaaftanstaaf";
+        let mut l = Login::new("tim", "tanstaaftanstaaf").unwrap();
+        assert_hides(&alloc::format!("{l:?}"), PW, "new");
+        l.initial_response(None).unwrap();
+        assert_hides(&alloc::format!("{l:?}"), PW, "initial response");
+        l.step(b"Username:").unwrap();
+        assert_hides(&alloc::format!("{l:?}"), PW, "user sent");
+        l.step(b"Password:").unwrap();
+        assert_hides(&alloc::format!("{l:?}"), PW, "password sent");
+        assert!(l.step(b"again").is_err());
+        assert_hides(&alloc::format!("{l:?}"), PW, "extra challenge");
     }
 }
