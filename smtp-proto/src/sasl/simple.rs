@@ -126,7 +126,7 @@ impl Mechanism for Login {
         true
     }
     fn initial_response(&mut self, _tls: Option<&TlsInfo>) -> Result<Option<Vec<u8>>, SaslError> {
-        Ok(None) // DESIGN rule 16: LOGIN sends no initial response.
+        Ok(None) // LOGIN starts with the server's first challenge, never an initial response.
     }
     fn step(&mut self, _challenge: &[u8]) -> Result<Vec<u8>, SaslError> {
         // Saturating: a server that keeps sending challenges cannot overflow the count.
