@@ -1,7 +1,8 @@
-//! RFC 7628 §3.1 (OAUTHBEARER client response), §3.2.3 (error challenge) and
-//! RFC 6750 §2.1 (bearer token syntax), and XOAUTH2 (Google's older framing of the
-//! same token). A failed token gets an error challenge, answered with an empty line
-//! (XOAUTH2) or `%x01` (RFC 7628 §3.2.3) instead of `*`.
+//! RFC 7628 §3.1 (OAUTHBEARER client response), §3.2.2 (the error challenge) and
+//! §3.2.3 (the client's answer to it), RFC 6750 §2.1 (bearer token syntax), and
+//! XOAUTH2 (Google's older framing of the same token). A failed token gets an error
+//! challenge, answered with an empty line (XOAUTH2) or `%x01` (RFC 7628 §3.2.3)
+//! instead of `*`; the exchange then stays incomplete, so a later 235 is an error.
 //!
 //! Both mechanisms separate their fields with `%x01`, so the constructors refuse it
 //! in the user name and host, and take only a token in the RFC 6750 `b64token`
