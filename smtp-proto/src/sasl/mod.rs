@@ -123,7 +123,9 @@ pub trait Mechanism: core::fmt::Debug {
         let _ = mechanisms;
     }
     /// True when the client side has finished (e.g. SCRAM verified the server
-    /// signature); a 235 before that is an authentication error.
+    /// signature); a 235 before that is an authentication error. False again once a
+    /// step failed (an error challenge, a bad signature): the mechanism saw the
+    /// exchange fail, so no later 235 may count as success.
     fn is_complete(&self) -> bool;
 }
 
