@@ -18,6 +18,8 @@ pub struct CramMd5 {
     user: String,
     password: String,
     done: bool,
+    /// A second challenge came: the exchange cannot complete.
+    failed: bool,
 }
 
 impl CramMd5 {
@@ -35,6 +37,7 @@ impl CramMd5 {
             user: username.into(),
             password: password.into(),
             done: false,
+            failed: false,
         })
     }
 }
@@ -45,6 +48,7 @@ impl fmt::Debug for CramMd5 {
             .field("user", &self.user)
             .field("password", &Redacted)
             .field("done", &self.done)
+            .field("failed", &self.failed)
             .finish()
     }
 }
@@ -61,6 +65,7 @@ impl Mechanism for CramMd5 {
     }
     fn step(&mut self, challenge: &[u8]) -> Result<Vec<u8>, SaslError> {
         if self.done {
+            self.failed = true;
             return Err(SaslError::BadChallenge(
                 "CRAM-MD5 takes one challenge".into(),
             ));
@@ -77,7 +82,7 @@ impl Mechanism for CramMd5 {
         Ok(format!("{} {hex}", self.user).into_bytes())
     }
     fn is_complete(&self) -> bool {
-        self.done
+        self.done && !self.failed
     }
 }
 
@@ -94,7 +99,9 @@ mod tests {
             .step(b"<1896.697170952@postoffice.reston.mci.net>")
             .unwrap();
         assert_eq!(r, b"tim b913a602c7eda7a495b4e6e7334d3890");
+        assert!(c.is_complete());
         assert!(c.step(b"again").is_err());
+        assert!(!c.is_complete(), "a second challenge un-completes");
     }
 
     #[test]

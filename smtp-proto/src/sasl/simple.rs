@@ -22,6 +22,8 @@ pub struct Plain {
     message: Vec<u8>,
     user: String,
     sent: bool,
+    /// A challenge came that PLAIN cannot answer: the exchange cannot complete.
+    failed: bool,
 }
 
 impl Plain {
@@ -45,6 +47,7 @@ impl Plain {
             message,
             user: username.into(),
             sent: false,
+            failed: false,
         })
     }
 }
@@ -55,6 +58,7 @@ impl fmt::Debug for Plain {
             .field("user", &self.user)
             .field("password", &Redacted)
             .field("sent", &self.sent)
+            .field("failed", &self.failed)
             .finish()
     }
 }
@@ -77,10 +81,11 @@ impl Mechanism for Plain {
             self.sent = true;
             return Ok(self.message.clone());
         }
+        self.failed = true;
         Err(SaslError::BadChallenge("PLAIN takes no challenge".into()))
     }
     fn is_complete(&self) -> bool {
-        self.sent
+        self.sent && !self.failed
     }
 }
 
@@ -149,6 +154,8 @@ impl Mechanism for Login {
 pub struct External {
     authzid: String,
     sent: bool,
+    /// A challenge came that EXTERNAL cannot answer: the exchange cannot complete.
+    failed: bool,
 }
 
 impl External {
@@ -161,6 +168,7 @@ impl External {
         Ok(External {
             authzid: authzid.into(),
             sent: false,
+            failed: false,
         })
     }
 }
@@ -181,12 +189,13 @@ impl Mechanism for External {
             self.sent = true;
             return Ok(self.authzid.as_bytes().to_vec());
         }
+        self.failed = true;
         Err(SaslError::BadChallenge(
             "EXTERNAL takes no challenge".into(),
         ))
     }
     fn is_complete(&self) -> bool {
-        self.sent
+        self.sent && !self.failed
     }
 }
 
@@ -330,5 +339,19 @@ mod tests {
         assert_hides(&alloc::format!("{l:?}"), PW, "password sent");
         assert!(l.step(b"again").is_err());
         assert_hides(&alloc::format!("{l:?}"), PW, "extra challenge");
+    }
+
+    #[test]
+    fn a_challenge_too_many_un_completes() {
+        let mut p = Plain::new(None, "u", "p").unwrap();
+        p.initial_response(None).unwrap();
+        assert!(p.is_complete());
+        assert!(p.step(b"more?").is_err());
+        assert!(!p.is_complete(), "PLAIN saw the exchange go wrong");
+        let mut e = External::new(None).unwrap();
+        e.initial_response(None).unwrap();
+        assert!(e.is_complete());
+        assert!(e.step(b"more?").is_err());
+        assert!(!e.is_complete(), "EXTERNAL saw the exchange go wrong");
     }
 }
