@@ -149,9 +149,9 @@ pub fn run(mode: u8, ops: &[SessionOp]) -> Depth {
     if with_auth {
         // PLAIN or LOGIN, chosen from what the scripted server offers.
         let plain: Box<dyn smtp_proto::sasl::Mechanism + Send> =
-            Box::new(smtp_proto::sasl::Plain::new(None, "u", "p"));
+            Box::new(smtp_proto::sasl::Plain::new(None, "u", "p").expect("valid PLAIN input"));
         let login: Box<dyn smtp_proto::sasl::Mechanism + Send> =
-            Box::new(smtp_proto::sasl::Login::new("u", "p"));
+            Box::new(smtp_proto::sasl::Login::new("u", "p").expect("valid LOGIN input"));
         s.client
             .set_auth(smtp_proto::Auth::new(vec![plain, login]))
             .expect("before opening");

@@ -3,7 +3,7 @@
 //! and guards mechanisms.
 
 use bytes::Bytes;
-use smtp_proto::sasl::{Mechanism, SaslError};
+use smtp_proto::sasl::{Mechanism, Plain, SaslError};
 use smtp_proto::{
     Auth, Client, Config, Envelope, ErrorKind, Event, ForwardPath, Host, Instant, Recipient,
     ReversePath, TlsInfo, TlsMode, Trace, UsageError,
@@ -522,4 +522,65 @@ fn reject_policy_refuses_bare_line_endings_including_a_trailing_cr() {
     assert_eq!(c.body(T0, Bytes::from_static(b"\n")).unwrap(), 1);
     c.end_body(T0).unwrap();
     assert_eq!(take_output(&mut c), "ok\r\nend\r\n.\r\n");
+}
+
+/// Asserts that `dump` shows neither `secret`, nor its bytes as a `[u8]` list, nor
+/// any of the base64 payloads in `wire` (what the client wrote carrying it).
+fn assert_hides(dump: &str, secret: &[u8], wire: &[String], when: &str) {
+    let list = format!("{secret:?}");
+    let mut needles = vec![
+        String::from_utf8_lossy(secret).into_owned(),
+        list.trim_matches(['[', ']']).to_string(),
+    ];
+    needles.extend(wire.iter().cloned());
+    for n in needles {
+        assert!(!dump.contains(n.as_str()), "{when}: {n:?} shows in {dump}");
+    }
+}
+
+/// The base64 payload of a written AUTH line or AUTH response line.
+fn payload(line: &str) -> String {
+    let line = line.trim_end();
+    line.strip_prefix("AUTH PLAIN")
+        .unwrap_or(line)
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn client_debug_never_shows_auth_secrets() {
+    const PW: &str = "tanstaaftanstaaf";
+    // A short user sends the response on the AUTH line; a long one makes the engine
+    // hold it until an empty 334 (RFC 4954 §4).
+    for user in ["tim".to_string(), "u".repeat(400)] {
+        let mut c = Client::new(T0, config());
+        let mech: Box<dyn Mechanism + Send> = Box::new(Plain::new(None, &user, PW).unwrap());
+        c.set_auth(Auth {
+            mechanisms: vec![mech],
+            allow_plaintext: true,
+        })
+        .unwrap();
+        c.receive(T0, b"220 mx\r\n");
+        take_output(&mut c);
+        c.receive(T0, b"250-mx\r\n250 AUTH PLAIN\r\n");
+        let queued = format!("{c:?}");
+        let auth_line = take_output(&mut c);
+        assert!(auth_line.starts_with("AUTH PLAIN"), "{auth_line}");
+        let mut wire = vec![];
+        if user.len() > 3 {
+            assert_eq!(auth_line, "AUTH PLAIN\r\n");
+            c.receive(T0, b"334 \r\n");
+            let held = format!("{c:?}");
+            let response = take_output(&mut c);
+            wire.push(payload(&response));
+            assert_hides(&held, PW.as_bytes(), &wire, "response queued");
+        } else {
+            wire.push(payload(&auth_line));
+        }
+        assert_hides(&queued, PW.as_bytes(), &wire, "AUTH queued");
+        assert_hides(&format!("{c:?}"), PW.as_bytes(), &wire, "written");
+        c.receive(T0, b"235 2.7.0 ok\r\n");
+        assert!(c.is_authenticated());
+        assert_hides(&format!("{c:?}"), PW.as_bytes(), &wire, "authenticated");
+    }
 }

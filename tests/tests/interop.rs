@@ -106,9 +106,9 @@ fn aiosmtpd_large_body_streams_with_bounded_memory() {
 fn aiosmtpd_auth_plain_and_login() {
     for mech in ["PLAIN", "LOGIN"] {
         let m: Box<dyn Mechanism + Send> = if mech == "PLAIN" {
-            Box::new(Plain::new(None, "u", "p"))
+            Box::new(Plain::new(None, "u", "p").unwrap())
         } else {
-            Box::new(Login::new("u", "p"))
+            Box::new(Login::new("u", "p").unwrap())
         };
         let mut c = connect(AIOSMTPD, false, Some(Auth::new(vec![m]))).unwrap();
         assert!(c.client().is_authenticated(), "{mech}");
@@ -124,7 +124,7 @@ fn aiosmtpd_auth_plain_and_login() {
 #[test]
 #[ignore = "needs real servers: scripts/interop-servers.sh (run by .ci/run)"]
 fn aiosmtpd_wrong_password_is_a_535_status_error() {
-    let m: Box<dyn Mechanism + Send> = Box::new(Plain::new(None, "u", "wrong"));
+    let m: Box<dyn Mechanism + Send> = Box::new(Plain::new(None, "u", "wrong").unwrap());
     match connect(AIOSMTPD, false, Some(Auth::new(vec![m]))) {
         Err(DriverError::Session(e)) => {
             assert_eq!(e.kind, ErrorKind::Status);
@@ -160,7 +160,7 @@ fn smtp_sink_pipelined_transactions() {
 #[test]
 #[ignore = "needs real servers: scripts/interop-servers.sh (run by .ci/run)"]
 fn smtp_sink_answers_auth_with_250_which_is_not_success() {
-    let m: Box<dyn Mechanism + Send> = Box::new(Plain::new(None, "u", "p"));
+    let m: Box<dyn Mechanism + Send> = Box::new(Plain::new(None, "u", "p").unwrap());
     match connect(SINK, false, Some(Auth::new(vec![m]))) {
         Err(DriverError::Session(e)) => {
             assert_eq!(e.kind, ErrorKind::Auth);

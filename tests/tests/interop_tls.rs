@@ -159,7 +159,7 @@ fn starttls_with_rustls_then_auth_and_delivery() {
     let mut roots = RootCertStore::empty();
     roots.add(ca).unwrap();
     let tcp: Box<dyn Stream> = Box::new(TcpStream::connect(("127.0.0.1", server.port)).unwrap());
-    let plain: Box<dyn Mechanism + Send> = Box::new(Plain::new(None, "u", "p"));
+    let plain: Box<dyn Mechanism + Send> = Box::new(Plain::new(None, "u", "p").unwrap());
     let mut c = Connection::open(
         tcp,
         config(),
@@ -206,7 +206,7 @@ fn starttls_with_rustls_then_auth_and_delivery() {
 fn untrusted_certificate_fails_as_a_tls_error_with_nothing_sent_in_plaintext() {
     let (server, _ca) = start_server("untrusted");
     let tcp: Box<dyn Stream> = Box::new(TcpStream::connect(("127.0.0.1", server.port)).unwrap());
-    let plain: Box<dyn Mechanism + Send> = Box::new(Plain::new(None, "u", "p"));
+    let plain: Box<dyn Mechanism + Send> = Box::new(Plain::new(None, "u", "p").unwrap());
     let auth = Some(Auth::new(vec![plain]));
     match Connection::open(tcp, config(), Some(upgrade(RootCertStore::empty())), auth) {
         Err(DriverError::Session(e)) => {

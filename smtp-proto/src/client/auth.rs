@@ -51,14 +51,27 @@ impl core::fmt::Debug for Auth {
     }
 }
 
-/// An AUTH exchange in progress.
-#[derive(Debug)]
+/// An AUTH exchange in progress. Its `Debug` leaves out the held initial response,
+/// which carries the mechanism's secret.
 pub(super) struct AuthRun {
     mech: Box<dyn Mechanism + Send>,
     /// The initial response, when it did not fit on the AUTH line (rule 16).
     pending_initial: Option<Vec<u8>>,
     /// The client gave up (cancelled with `*` or answered an error challenge).
     gave_up: Option<Error>,
+}
+
+impl core::fmt::Debug for AuthRun {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AuthRun")
+            .field("mech", &self.mech)
+            .field(
+                "pending_initial",
+                &self.pending_initial.as_ref().map(|_| "<redacted>"),
+            )
+            .field("gave_up", &self.gave_up)
+            .finish()
+    }
 }
 
 impl Client {

@@ -7,8 +7,9 @@ use bytes::{Buf, Bytes, BytesMut};
 
 use crate::command::Command;
 
-/// Bytes waiting to be written, in order.
-#[derive(Debug, Default)]
+/// Bytes waiting to be written, in order. Its `Debug` shows sizes only: the bytes
+/// include AUTH lines, whose base64 carries passwords and tokens.
+#[derive(Default)]
 pub(crate) struct OutputQueue {
     /// Frozen pieces, oldest first; the tail buffer follows them.
     pieces: VecDeque<Bytes>,
@@ -20,6 +21,17 @@ pub(crate) struct OutputQueue {
     sent: u64,
     /// Scratch for encoding one command line.
     line: alloc::vec::Vec<u8>,
+}
+
+impl core::fmt::Debug for OutputQueue {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("OutputQueue")
+            .field("pieces", &self.pieces.len())
+            .field("tail_len", &self.tail.len())
+            .field("queued", &self.queued)
+            .field("sent", &self.sent)
+            .finish_non_exhaustive()
+    }
 }
 
 impl OutputQueue {

@@ -1,7 +1,13 @@
-//! SCRAM-SHA-1 and SCRAM-SHA-256, with and without `-PLUS` channel binding —
-//! RFC 5802 (SCRAM), RFC 7677 (SHA-256), RFC 5929 / RFC 9266 (channel bindings).
-//! The client nonce comes from the caller (the core has no randomness); the server's
-//! iteration count is capped (rule 11).
+//! RFC 5802 §5 (the SCRAM exchange), §5.1 (attributes), §6 (channel binding) and §7
+//! (syntax), RFC 7677 §3 (SCRAM-SHA-256), RFC 5929 / RFC 9266 (channel binding
+//! types): SCRAM-SHA-1 and SCRAM-SHA-256, with and without `-PLUS`.
+//!
+//! The client nonce comes from the caller (the core has no randomness) and must be
+//! printable without `,`; the user name and authzid must hold no NUL. The server's
+//! iteration count must lie between a floor (default 4096, RFC 5802 §5.1 and RFC
+//! 7677 §4: fewer makes the proof cheap to brute-force offline) and a cap (default
+//! 100 000, bounding the work a server can ask for); see
+//! [`Scram::with_iteration_bounds`].
 
 use alloc::format;
 use alloc::string::String;
@@ -14,13 +20,20 @@ use sha1::Sha1;
 use sha2::{Digest, Sha256};
 
 use super::oauth::gs2_escape;
-use super::{Mechanism, SaslError};
+use super::{forbid, Mechanism, Redacted, SaslError};
 use crate::tls::TlsInfo;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
-/// Default cap on the server's PBKDF2 iteration count (rule 11).
+/// Default cap on the server's PBKDF2 iteration count: more is refused with
+/// [`SaslError::IterationCap`], so a server cannot make the client burn CPU.
 pub const DEFAULT_SCRAM_ITERATION_CAP: u32 = 100_000;
+
+/// Default floor on the server's PBKDF2 iteration count: fewer is refused with
+/// [`SaslError::IterationFloor`]. A low count (say `i=1`) would hand a hostile server
+/// a client proof it can brute-force offline; RFC 5802 §5.1 and RFC 7677 §4 ask for
+/// at least 4096.
+pub const DEFAULT_SCRAM_ITERATION_FLOOR: u32 = 4096;
 
 /// The SCRAM hash function.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +100,7 @@ pub struct Scram {
     user: String,
     password: String,
     nonce: String,
+    floor: u32,
     cap: u32,
     stage: Stage,
     gs2_header: String,
@@ -96,9 +110,12 @@ pub struct Scram {
 }
 
 impl Scram {
-    /// A SCRAM client. `client_nonce` must be fresh and unpredictable (printable, no
-    /// comma); `iteration_cap` bounds the work a server can ask for.
-    #[must_use]
+    /// A SCRAM client accepting iteration counts from
+    /// [`DEFAULT_SCRAM_ITERATION_FLOOR`] to [`DEFAULT_SCRAM_ITERATION_CAP`] (change
+    /// them with [`Scram::with_iteration_bounds`]). `client_nonce` must be fresh and
+    /// unpredictable. Refuses, with [`SaslError::InvalidInput`], an empty nonce or one
+    /// holding `,` or a character outside `%x21-7E`, and a NUL in the user name or
+    /// authzid; `=` and `,` in those are escaped as `=3D` and `=2C` on the wire.
     pub fn new(
         hash: ScramHash,
         plus: bool,
@@ -106,13 +123,33 @@ impl Scram {
         username: &str,
         password: &str,
         client_nonce: &str,
-        iteration_cap: u32,
-    ) -> Scram {
+    ) -> Result<Scram, SaslError> {
+        // RFC 5802 §7: c-nonce = printable, printable = %x21-2B / %x2D-7E (1 or more).
+        if client_nonce.is_empty() {
+            return Err(SaslError::InvalidInput {
+                field: "client nonce",
+                reason: "empty",
+            });
+        }
+        if !client_nonce
+            .bytes()
+            .all(|b| matches!(b, 0x21..=0x2b | 0x2d..=0x7e))
+        {
+            return Err(SaslError::InvalidInput {
+                field: "client nonce",
+                reason: "holds ',' or a character outside %x21-7E",
+            });
+        }
+        // RFC 5802 §7: saslname's value-safe-char excludes NUL (`,` and `=` are escaped).
+        forbid("username", username, &['\0'], "contains NUL")?;
+        if let Some(a) = authzid {
+            forbid("authzid", a, &['\0'], "contains NUL")?;
+        }
         let base = match hash {
             ScramHash::Sha1 => "SCRAM-SHA-1",
             ScramHash::Sha256 => "SCRAM-SHA-256",
         };
-        Scram {
+        Ok(Scram {
             hash,
             plus,
             server_supports_plus: None,
@@ -125,13 +162,32 @@ impl Scram {
             user: username.into(),
             password: password.into(),
             nonce: client_nonce.into(),
-            cap: iteration_cap,
+            floor: DEFAULT_SCRAM_ITERATION_FLOOR,
+            cap: DEFAULT_SCRAM_ITERATION_CAP,
             stage: Stage::Start,
             gs2_header: String::new(),
             cbind_data: Vec::new(),
             client_first_bare: String::new(),
             server_signature: Vec::new(),
+        })
+    }
+
+    /// Sets the range of iteration counts the client accepts from the server: fewer
+    /// than `floor` fails the step with [`SaslError::IterationFloor`], more than
+    /// `cap` with [`SaslError::IterationCap`] (either way the engine cancels with
+    /// `*`). Lower the floor below [`DEFAULT_SCRAM_ITERATION_FLOOR`] only for a
+    /// server known to use fewer rounds. A `floor` above `cap` would refuse every
+    /// server, so it is refused with [`SaslError::InvalidInput`].
+    pub fn with_iteration_bounds(mut self, floor: u32, cap: u32) -> Result<Scram, SaslError> {
+        if floor > cap {
+            return Err(SaslError::InvalidInput {
+                field: "iteration bounds",
+                reason: "floor above cap",
+            });
         }
+        self.floor = floor;
+        self.cap = cap;
+        Ok(self)
     }
 
     /// Tells a non-`-PLUS` client whether the server advertised the `-PLUS` variant.
@@ -170,6 +226,13 @@ impl Scram {
         }
         let iterations = parse_iteration_count(i.ok_or_else(|| bad("server-first without i="))?)
             .ok_or_else(|| bad("i= is not a positive integer"))?;
+        // RFC 5802 §5.1, RFC 7677 §4: at least 4096 rounds unless the caller lowered it.
+        if iterations < self.floor {
+            return Err(SaslError::IterationFloor {
+                got: iterations,
+                floor: self.floor,
+            });
+        }
         if iterations > self.cap {
             return Err(SaslError::IterationCap {
                 got: iterations,
@@ -207,7 +270,9 @@ impl Scram {
             .and_then(|a| a.strip_prefix("v="))
             .ok_or_else(|| bad("server-final without v="))?;
         let got = B64.decode(v).map_err(|_| bad("v= is not base64"))?;
-        if got != self.server_signature {
+        // RFC 5802 §5: v= must equal ServerSignature. Compared without an early exit
+        // so the time taken does not tell a forger how many leading bytes matched.
+        if !constant_time_eq(&got, &self.server_signature) {
             return Err(SaslError::ServerAuth(
                 "server signature does not verify".into(),
             ));
@@ -228,15 +293,34 @@ fn parse_iteration_count(s: &str) -> Option<u32> {
     Some(s.parse::<u32>().unwrap_or(u32::MAX))
 }
 
+/// True when `a` and `b` are equal, comparing every byte whatever the first
+/// difference (xor-accumulate); a length mismatch is unequal. The lengths are not
+/// secret (a SHA-1 or SHA-256 output), so that early exit leaks nothing.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    // Keeps the optimiser from turning the fold back into a short-circuit compare.
+    core::hint::black_box(diff) == 0
+}
+
 fn bad(what: &str) -> SaslError {
     SaslError::BadChallenge(what.into())
 }
 
 impl fmt::Debug for Scram {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The password, and everything derived from it or from the nonce (the
+        // client-first message, the expected server signature), stay out.
         f.debug_struct("Scram")
             .field("name", &self.name)
+            .field("authzid", &self.authzid)
             .field("user", &self.user)
+            .field("password", &Redacted)
+            .field("stage", &self.stage)
+            .field("iteration_floor", &self.floor)
+            .field("iteration_cap", &self.cap)
             .finish_non_exhaustive()
     }
 }
@@ -306,6 +390,7 @@ impl Mechanism for Scram {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sasl::test_support::assert_hides;
     use crate::tls::{ChannelBinding, ChannelBindingKind};
 
     fn rfc5802() -> Scram {
@@ -316,8 +401,8 @@ mod tests {
             "user",
             "pencil",
             "fyko+d2lbbFgONRv9qkxdawL",
-            DEFAULT_SCRAM_ITERATION_CAP,
         )
+        .unwrap()
     }
 
     const FIRST_1: &[u8] =
@@ -439,8 +524,8 @@ mod tests {
             "user",
             "pencil",
             "rOprNGfwEbeRWgbNEkqO",
-            4096,
-        );
+        )
+        .unwrap();
         s.initial_response(Some(&exporter(&data))).unwrap();
         assert_eq!(
             s.step(b"r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096").unwrap(),
@@ -463,8 +548,8 @@ mod tests {
             "user",
             "pencil",
             "rOprNGfwEbeRWgbNEkqO",
-            4096,
-        );
+        )
+        .unwrap();
         assert_eq!(
             s.initial_response(None).unwrap().unwrap(),
             b"n,,n=user,r=rOprNGfwEbeRWgbNEkqO"
@@ -534,15 +619,7 @@ mod tests {
             s.initial_response(None).unwrap();
             assert!(s.step(first).is_err(), "{why}");
         }
-        let mut s = Scram::new(
-            ScramHash::Sha1,
-            false,
-            None,
-            "user",
-            "pencil",
-            "fyko+d2lbbFgONRv9qkxdawL",
-            4095,
-        );
+        let mut s = rfc5802().with_iteration_bounds(1024, 4095).unwrap();
         s.initial_response(None).unwrap();
         assert_eq!(
             s.step(FIRST_1),
@@ -555,7 +632,7 @@ mod tests {
 
     #[test]
     fn plus_binds_the_tls_channel() {
-        let mut s = Scram::new(ScramHash::Sha256, true, None, "user", "pencil", "abc", 4096);
+        let mut s = Scram::new(ScramHash::Sha256, true, None, "user", "pencil", "abc").unwrap();
         assert_eq!(s.name(), "SCRAM-SHA-256-PLUS");
         assert!(matches!(
             s.initial_response(None),
@@ -584,19 +661,153 @@ mod tests {
 
     #[test]
     fn username_and_authzid_are_escaped_and_debug_hides_password() {
-        let mut s = Scram::new(
-            ScramHash::Sha1,
-            false,
-            Some("a=b"),
-            "u,v",
-            "pencil",
-            "n",
-            10,
-        );
+        let mut s = Scram::new(ScramHash::Sha1, false, Some("a=b"), "u,v", "pencil", "n").unwrap();
         assert_eq!(
             s.initial_response(None).unwrap().unwrap(),
             b"n,a=a=3Db,n=u=2Cv,r=n"
         );
         assert!(!format!("{s:?}").contains("pencil"));
+    }
+
+    #[test]
+    fn iteration_count_below_the_floor_is_refused() {
+        // `i=1` would give a hostile server a proof it can brute-force offline.
+        for (i, got) in [("1", 1), ("4095", 4095)] {
+            let mut s = rfc5802();
+            s.initial_response(None).unwrap();
+            let first = format!("r=fyko+d2lbbFgONRv9qkxdawLx,s=QSXCR+Q6sek8bf92,i={i}");
+            assert_eq!(
+                s.step(first.as_bytes()),
+                Err(SaslError::IterationFloor {
+                    got,
+                    floor: DEFAULT_SCRAM_ITERATION_FLOOR
+                })
+            );
+            assert!(!s.is_complete());
+        }
+        // A lowered floor lets a known low-count server through.
+        let mut s = rfc5802().with_iteration_bounds(1, 100).unwrap();
+        s.initial_response(None).unwrap();
+        assert!(s
+            .step(b"r=fyko+d2lbbFgONRv9qkxdawLx,s=QSXCR+Q6sek8bf92,i=1")
+            .is_ok());
+        let mut s = rfc5802().with_iteration_bounds(4097, 5000).unwrap();
+        s.initial_response(None).unwrap();
+        assert_eq!(
+            s.step(FIRST_1),
+            Err(SaslError::IterationFloor {
+                got: 4096,
+                floor: 4097
+            })
+        );
+    }
+
+    #[test]
+    fn iteration_bounds_must_be_ordered() {
+        assert_eq!(
+            rfc5802().with_iteration_bounds(5000, 4096).unwrap_err(),
+            SaslError::InvalidInput {
+                field: "iteration bounds",
+                reason: "floor above cap"
+            }
+        );
+        assert!(rfc5802().with_iteration_bounds(4096, 4096).is_ok());
+    }
+
+    #[test]
+    fn client_nonce_must_be_printable_without_comma() {
+        let new = |nonce: &str| Scram::new(ScramHash::Sha256, false, None, "u", "p", nonce);
+        assert_eq!(
+            new("").unwrap_err(),
+            SaslError::InvalidInput {
+                field: "client nonce",
+                reason: "empty"
+            }
+        );
+        let bad = SaslError::InvalidInput {
+            field: "client nonce",
+            reason: "holds ',' or a character outside %x21-7E",
+        };
+        for nonce in ["a,b", "a b", "a\x7f", "a\0", "a\r\n", "é"] {
+            assert_eq!(new(nonce).unwrap_err(), bad, "{nonce:?}");
+        }
+        // The whole printable range but `,`.
+        let all: String = (0x21u8..=0x7e)
+            .filter(|&b| b != b',')
+            .map(char::from)
+            .collect();
+        assert!(new(&all).is_ok());
+    }
+
+    #[test]
+    fn nul_in_username_or_authzid_is_refused() {
+        assert_eq!(
+            Scram::new(ScramHash::Sha1, false, None, "u\0", "p", "n").unwrap_err(),
+            SaslError::InvalidInput {
+                field: "username",
+                reason: "contains NUL"
+            }
+        );
+        assert_eq!(
+            Scram::new(ScramHash::Sha1, false, Some("a\0"), "u", "p", "n").unwrap_err(),
+            SaslError::InvalidInput {
+                field: "authzid",
+                reason: "contains NUL"
+            }
+        );
+    }
+
+    #[test]
+    fn signature_comparison_is_exact_and_length_checked() {
+        let sig = [0x5au8; 32];
+        assert!(constant_time_eq(&sig, &sig));
+        assert!(constant_time_eq(&[], &[]));
+        for at in [0, 15, 31] {
+            let mut other = sig;
+            other[at] ^= 0x01;
+            assert!(!constant_time_eq(&sig, &other), "differs at {at}");
+        }
+        assert!(!constant_time_eq(&sig, &sig[..31]), "a prefix is not equal");
+        assert!(!constant_time_eq(&sig[..20], &sig), "nor a longer value");
+        // A truncated v= (a prefix of the real signature) fails the exchange.
+        let mut s = rfc5802();
+        s.initial_response(None).unwrap();
+        s.step(FIRST_1).unwrap();
+        assert!(matches!(
+            s.step(b"v=rmF9pqV8S7suAoZWja4dJRkF"),
+            Err(SaslError::ServerAuth(_))
+        ));
+        assert!(!s.is_complete());
+    }
+
+    #[test]
+    fn debug_hides_the_password_and_what_derives_from_it() {
+        // The RFC 5802 exchange, checked after every step: the password, the salted
+        // password, the client key and the proof never show.
+        let h = ScramHash::Sha1;
+        let salted = h.hi(b"pencil", &B64.decode("QSXCR+Q6sek8bf92").unwrap(), 4096);
+        let client_key = h.hmac(&salted, b"Client Key");
+        let proof = B64.decode("v0X8v3Bz2T0CJGbJQyF0X+HI4Ts=").unwrap();
+        let signature = B64.decode("rmF9pqV8S7suAoZWja4dJRkFsKQ=").unwrap();
+        let check = |s: &Scram, when: &str| {
+            let dump = format!("{s:?}");
+            assert!(dump.contains("<redacted>"), "{dump}");
+            assert_hides(&dump, b"pencil", when);
+            assert_hides(&dump, &salted, when);
+            assert_hides(&dump, &client_key, when);
+            assert_hides(&dump, &proof, when);
+            assert_hides(&dump, &signature, when);
+        };
+        let mut s = rfc5802();
+        check(&s, "new");
+        s.initial_response(None).unwrap();
+        check(&s, "client-first");
+        s.step(FIRST_1).unwrap();
+        check(&s, "client-final");
+        s.step(b"v=rmF9pqV8S7suAoZWja4dJRkFsKQ=").unwrap();
+        assert!(s.is_complete());
+        check(&s, "done");
+        assert!(s.step(b"again").is_err());
+        check(&s, "failed");
     }
 }

@@ -1,35 +1,54 @@
-//! PLAIN (RFC 4616), LOGIN (draft-murchison-sasl-login) and EXTERNAL (RFC 4422
-//! Appendix A).
+//! RFC 4616 §2 (PLAIN), draft-murchison-sasl-login (LOGIN) and RFC 4422 Appendix A
+//! (EXTERNAL): the mechanisms that send their identities as they are.
+//!
+//! Each constructor refuses a NUL in any field. PLAIN uses NUL as its separator, so a
+//! NUL inside a field would make a message such as `\0alice\0admin\0pw`, which a
+//! server splits into other identities than the caller meant; LOGIN sends each field
+//! as its own response, but servers commonly read that response as a C string and
+//! would cut it at the NUL; EXTERNAL's authzid is defined without NUL.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
-use super::{Mechanism, SaslError};
+use super::{forbid, Mechanism, Redacted, SaslError};
 use crate::tls::TlsInfo;
+
+/// NUL, the one character no field of PLAIN, LOGIN or EXTERNAL may hold.
+const NUL: &[char] = &['\0'];
 
 /// PLAIN: `authzid NUL user NUL password` as the initial response (RFC 4616 §2).
 pub struct Plain {
     message: Vec<u8>,
     user: String,
     sent: bool,
+    /// A challenge came that PLAIN cannot answer: the exchange cannot complete.
+    failed: bool,
 }
 
 impl Plain {
-    /// PLAIN with an optional authorization identity.
-    #[must_use]
-    pub fn new(authzid: Option<&str>, username: &str, password: &str) -> Plain {
+    /// PLAIN with an optional authorization identity. Refuses a NUL in any of the
+    /// three fields with [`SaslError::InvalidInput`]: NUL separates them on the wire,
+    /// so a NUL inside one would change which identity the server reads.
+    pub fn new(authzid: Option<&str>, username: &str, password: &str) -> Result<Plain, SaslError> {
+        // RFC 4616 §2: authzid, authcid and passwd are made of SAFE, which excludes NUL.
+        if let Some(a) = authzid {
+            forbid("authzid", a, NUL, "contains NUL")?;
+        }
+        forbid("username", username, NUL, "contains NUL")?;
+        forbid("password", password, NUL, "contains NUL")?;
         let mut message = Vec::new();
         message.extend_from_slice(authzid.unwrap_or("").as_bytes());
         message.push(0);
         message.extend_from_slice(username.as_bytes());
         message.push(0);
         message.extend_from_slice(password.as_bytes());
-        Plain {
+        Ok(Plain {
             message,
             user: username.into(),
             sent: false,
-        }
+            failed: false,
+        })
     }
 }
 
@@ -37,7 +56,10 @@ impl fmt::Debug for Plain {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Plain")
             .field("user", &self.user)
-            .finish_non_exhaustive()
+            .field("password", &Redacted)
+            .field("sent", &self.sent)
+            .field("failed", &self.failed)
+            .finish()
     }
 }
 
@@ -59,10 +81,11 @@ impl Mechanism for Plain {
             self.sent = true;
             return Ok(self.message.clone());
         }
+        self.failed = true;
         Err(SaslError::BadChallenge("PLAIN takes no challenge".into()))
     }
     fn is_complete(&self) -> bool {
-        self.sent
+        self.sent && !self.failed
     }
 }
 
@@ -75,14 +98,18 @@ pub struct Login {
 }
 
 impl Login {
-    /// LOGIN with a user name and password.
-    #[must_use]
-    pub fn new(username: &str, password: &str) -> Login {
-        Login {
+    /// LOGIN with a user name and password. Refuses a NUL in either with
+    /// [`SaslError::InvalidInput`]: servers commonly read each answer as a C string,
+    /// so a NUL would silently cut it short. CR and LF are allowed: each answer is
+    /// base64-encoded on its own line, so they cannot break the framing.
+    pub fn new(username: &str, password: &str) -> Result<Login, SaslError> {
+        forbid("username", username, NUL, "contains NUL")?;
+        forbid("password", password, NUL, "contains NUL")?;
+        Ok(Login {
             user: username.into(),
             password: password.into(),
             answered: 0,
-        }
+        })
     }
 }
 
@@ -90,7 +117,9 @@ impl fmt::Debug for Login {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Login")
             .field("user", &self.user)
-            .finish_non_exhaustive()
+            .field("password", &Redacted)
+            .field("answered", &self.answered)
+            .finish()
     }
 }
 
@@ -102,7 +131,7 @@ impl Mechanism for Login {
         true
     }
     fn initial_response(&mut self, _tls: Option<&TlsInfo>) -> Result<Option<Vec<u8>>, SaslError> {
-        Ok(None) // rule 16: LOGIN sends no initial response.
+        Ok(None) // LOGIN starts with the server's first challenge, never an initial response.
     }
     fn step(&mut self, _challenge: &[u8]) -> Result<Vec<u8>, SaslError> {
         // Saturating: a server that keeps sending challenges cannot overflow the count.
@@ -120,20 +149,27 @@ impl Mechanism for Login {
 
 /// EXTERNAL: the identity comes from outside SASL (a TLS client certificate); the
 /// initial response is the authorization identity or empty (RFC 4422 Appendix A).
+/// It holds no secret, so its `Debug` shows everything.
 #[derive(Debug)]
 pub struct External {
     authzid: String,
     sent: bool,
+    /// A challenge came that EXTERNAL cannot answer: the exchange cannot complete.
+    failed: bool,
 }
 
 impl External {
-    /// EXTERNAL with an optional authorization identity.
-    #[must_use]
-    pub fn new(authzid: Option<&str>) -> External {
-        External {
-            authzid: authzid.unwrap_or("").into(),
+    /// EXTERNAL with an optional authorization identity. Refuses a NUL in it with
+    /// [`SaslError::InvalidInput`].
+    pub fn new(authzid: Option<&str>) -> Result<External, SaslError> {
+        // RFC 4422 Appendix A.1: authz-id-string is 1*( %x01-7F / UTF8-2 / UTF8-3 / UTF8-4 ).
+        let authzid = authzid.unwrap_or("");
+        forbid("authzid", authzid, NUL, "contains NUL")?;
+        Ok(External {
+            authzid: authzid.into(),
             sent: false,
-        }
+            failed: false,
+        })
     }
 }
 
@@ -153,22 +189,24 @@ impl Mechanism for External {
             self.sent = true;
             return Ok(self.authzid.as_bytes().to_vec());
         }
+        self.failed = true;
         Err(SaslError::BadChallenge(
             "EXTERNAL takes no challenge".into(),
         ))
     }
     fn is_complete(&self) -> bool {
-        self.sent
+        self.sent && !self.failed
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sasl::test_support::assert_hides;
 
     #[test]
     fn plain_message_and_no_second_step() {
-        let mut p = Plain::new(Some("admin"), "tim", "tanstaaf");
+        let mut p = Plain::new(Some("admin"), "tim", "tanstaaf").unwrap();
         assert_eq!(
             p.initial_response(None).unwrap().unwrap(),
             b"admin\0tim\0tanstaaf"
@@ -176,7 +214,7 @@ mod tests {
         assert!(p.is_complete());
         assert!(p.step(b"").is_err());
         assert!(!alloc::format!("{p:?}").contains("tanstaaf"));
-        let mut q = Plain::new(None, "u", "p");
+        let mut q = Plain::new(None, "u", "p").unwrap();
         assert_eq!(
             q.step(b"").unwrap(),
             b"\0u\0p",
@@ -186,7 +224,7 @@ mod tests {
 
     #[test]
     fn login_answers_two_challenges_whatever_their_text() {
-        let mut l = Login::new("user", "secret");
+        let mut l = Login::new("user", "secret").unwrap();
         assert_eq!(l.initial_response(None).unwrap(), None);
         assert_eq!(l.step(b"User Name\0").unwrap(), b"user");
         assert!(!l.is_complete());
@@ -199,26 +237,121 @@ mod tests {
     #[test]
     fn external_sends_authzid_or_empty() {
         assert_eq!(
-            External::new(None).initial_response(None).unwrap().unwrap(),
+            External::new(None)
+                .unwrap()
+                .initial_response(None)
+                .unwrap()
+                .unwrap(),
             b""
         );
         assert_eq!(
             External::new(Some("me"))
+                .unwrap()
                 .initial_response(None)
                 .unwrap()
                 .unwrap(),
             b"me"
         );
-        assert!(!External::new(None).sends_plaintext_secret());
+        assert!(!External::new(None).unwrap().sends_plaintext_secret());
     }
 
     #[test]
     fn login_survives_endless_challenges() {
-        let mut l = Login::new("u", "p");
+        let mut l = Login::new("u", "p").unwrap();
         for _ in 0..300 {
             let _ = l.step(b"again");
         }
         assert!(l.step(b"again").is_err());
         assert!(!l.is_complete());
+    }
+
+    fn invalid(field: &'static str) -> SaslError {
+        SaslError::InvalidInput {
+            field,
+            reason: "contains NUL",
+        }
+    }
+
+    #[test]
+    fn plain_refuses_nul_in_every_field() {
+        // RFC 4616 §2: with a NUL inside a field, `\0alice\0admin\0pw` could be read as
+        // another authzid/authcid split.
+        assert_eq!(
+            Plain::new(None, "alice\0admin", "pw").unwrap_err(),
+            invalid("username")
+        );
+        assert_eq!(
+            Plain::new(None, "alice", "pw\0x").unwrap_err(),
+            invalid("password")
+        );
+        assert_eq!(
+            Plain::new(Some("\0alice"), "admin", "pw").unwrap_err(),
+            invalid("authzid")
+        );
+        let err = Plain::new(None, "u", "hunter2\0").unwrap_err();
+        assert!(!alloc::format!("{err} {err:?}").contains("hunter2"));
+        assert!(Plain::new(Some(""), "u", "p").is_ok());
+    }
+
+    #[test]
+    fn login_refuses_nul_but_takes_cr_lf() {
+        assert_eq!(Login::new("u\0v", "p").unwrap_err(), invalid("username"));
+        assert_eq!(Login::new("u", "p\0").unwrap_err(), invalid("password"));
+        // Each answer is base64 on its own line: CR and LF cannot break the framing.
+        let mut l = Login::new("u\r\n", "p\r\n").unwrap();
+        assert_eq!(l.step(b"Username:").unwrap(), b"u\r\n");
+    }
+
+    #[test]
+    fn external_refuses_nul_in_the_authzid() {
+        assert_eq!(
+            External::new(Some("me\0you")).unwrap_err(),
+            invalid("authzid")
+        );
+    }
+
+    #[test]
+    fn plain_debug_hides_the_password_at_every_step() {
+        const PW: &[u8] = b"tanstaaftanstaaf";
+        let mut p = Plain::new(Some("admin"), "tim", "tanstaaftanstaaf").unwrap();
+        assert_hides(&alloc::format!("{p:?}"), PW, "new");
+        p.initial_response(None).unwrap();
+        assert_hides(&alloc::format!("{p:?}"), PW, "initial response");
+        assert!(p.step(b"").is_err());
+        assert_hides(&alloc::format!("{p:?}"), PW, "extra challenge");
+        // Sent after an empty 334 instead.
+        let mut q = Plain::new(None, "tim", "tanstaaftanstaaf").unwrap();
+        q.step(b"").unwrap();
+        assert_hides(&alloc::format!("{q:?}"), PW, "after empty 334");
+        assert!(alloc::format!("{q:?}").contains("<redacted>"));
+    }
+
+    #[test]
+    fn login_debug_hides_the_password_at_every_step() {
+        const PW: &[u8] = b"tanstaaftanstaaf";
+        let mut l = Login::new("tim", "tanstaaftanstaaf").unwrap();
+        assert_hides(&alloc::format!("{l:?}"), PW, "new");
+        l.initial_response(None).unwrap();
+        assert_hides(&alloc::format!("{l:?}"), PW, "initial response");
+        l.step(b"Username:").unwrap();
+        assert_hides(&alloc::format!("{l:?}"), PW, "user sent");
+        l.step(b"Password:").unwrap();
+        assert_hides(&alloc::format!("{l:?}"), PW, "password sent");
+        assert!(l.step(b"again").is_err());
+        assert_hides(&alloc::format!("{l:?}"), PW, "extra challenge");
+    }
+
+    #[test]
+    fn a_challenge_too_many_un_completes() {
+        let mut p = Plain::new(None, "u", "p").unwrap();
+        p.initial_response(None).unwrap();
+        assert!(p.is_complete());
+        assert!(p.step(b"more?").is_err());
+        assert!(!p.is_complete(), "PLAIN saw the exchange go wrong");
+        let mut e = External::new(None).unwrap();
+        e.initial_response(None).unwrap();
+        assert!(e.is_complete());
+        assert!(e.step(b"more?").is_err());
+        assert!(!e.is_complete(), "EXTERNAL saw the exchange go wrong");
     }
 }

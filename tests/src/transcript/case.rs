@@ -68,6 +68,8 @@ pub struct AuthConfig {
     pub token: Option<String>,
     /// Client nonce (SCRAM).
     pub nonce: Option<String>,
+    /// The lowest iteration count accepted (SCRAM); the library default when absent.
+    pub iteration_floor: Option<u32>,
 }
 
 /// A recipient in a `send` op: a bare address or an object with DSN fields.

@@ -12,8 +12,8 @@ use smtp_proto::{
 };
 
 use smtp_proto::sasl::{
-    CramMd5, External, Login, Mechanism, OAuthBearer, Plain, Scram, ScramHash, XOAuth2,
-    DEFAULT_SCRAM_ITERATION_CAP,
+    CramMd5, External, Login, Mechanism, OAuthBearer, Plain, SaslError, Scram, ScramHash, XOAuth2,
+    DEFAULT_SCRAM_ITERATION_CAP, DEFAULT_SCRAM_ITERATION_FLOOR,
 };
 use smtp_proto::{Auth, ChannelBinding, ChannelBindingKind};
 
@@ -119,30 +119,30 @@ pub fn auth_for(a: &AuthConfig) -> Result<Auth, String> {
         v.clone()
             .ok_or_else(|| format!("config.auth: {} needs {what}", a.mechanism))
     };
+    // A constructor that refuses its input is a config error like the others.
+    let invalid = |e: SaslError| format!("config.auth: {} refuses its input: {e}", a.mechanism);
     let scram = |hash, plus| -> Result<Box<dyn Mechanism + Send>, String> {
         let nonce = secret(&a.nonce, "nonce")?;
-        Ok(Box::new(Scram::new(
-            hash,
-            plus,
-            None,
-            user,
-            &secret(&a.password, "password")?,
-            &nonce,
-            DEFAULT_SCRAM_ITERATION_CAP,
-        )))
+        let password = secret(&a.password, "password")?;
+        let floor = a.iteration_floor.unwrap_or(DEFAULT_SCRAM_ITERATION_FLOOR);
+        let mech = Scram::new(hash, plus, None, user, &password, &nonce)
+            .and_then(|m| m.with_iteration_bounds(floor, DEFAULT_SCRAM_ITERATION_CAP))
+            .map_err(invalid)?;
+        Ok(Box::new(mech))
     };
     let mech: Box<dyn Mechanism + Send> = match a.mechanism.to_ascii_uppercase().as_str() {
-        "PLAIN" => Box::new(Plain::new(None, user, &secret(&a.password, "password")?)),
-        "LOGIN" => Box::new(Login::new(user, &secret(&a.password, "password")?)),
-        "XOAUTH2" => Box::new(XOAuth2::new(user, &secret(&a.token, "token")?)),
-        "OAUTHBEARER" => Box::new(OAuthBearer::new(
-            user,
-            None,
-            None,
-            &secret(&a.token, "token")?,
-        )),
-        "EXTERNAL" => Box::new(External::new(a.username.as_deref())),
-        "CRAM-MD5" => Box::new(CramMd5::new(user, &secret(&a.password, "password")?)),
+        "PLAIN" => {
+            Box::new(Plain::new(None, user, &secret(&a.password, "password")?).map_err(invalid)?)
+        }
+        "LOGIN" => Box::new(Login::new(user, &secret(&a.password, "password")?).map_err(invalid)?),
+        "XOAUTH2" => Box::new(XOAuth2::new(user, &secret(&a.token, "token")?).map_err(invalid)?),
+        "OAUTHBEARER" => Box::new(
+            OAuthBearer::new(user, None, None, &secret(&a.token, "token")?).map_err(invalid)?,
+        ),
+        "EXTERNAL" => Box::new(External::new(a.username.as_deref()).map_err(invalid)?),
+        "CRAM-MD5" => {
+            Box::new(CramMd5::new(user, &secret(&a.password, "password")?).map_err(invalid)?)
+        }
         "SCRAM-SHA-1" => scram(ScramHash::Sha1, false)?,
         "SCRAM-SHA-1-PLUS" => scram(ScramHash::Sha1, true)?,
         "SCRAM-SHA-256" => scram(ScramHash::Sha256, false)?,
@@ -646,4 +646,36 @@ pub fn show(bytes: &[u8]) -> String {
         s.push_str("...");
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn auth(mechanism: &str, password: &str, nonce: Option<&str>) -> AuthConfig {
+        AuthConfig {
+            mechanism: mechanism.into(),
+            username: Some("u".into()),
+            password: Some(password.into()),
+            token: None,
+            nonce: nonce.map(String::from),
+            iteration_floor: None,
+        }
+    }
+
+    #[test]
+    fn refused_mechanism_input_is_a_config_error() {
+        let err = auth_for(&auth("PLAIN", "hunter2\0admin", None)).unwrap_err();
+        assert!(err.starts_with("config.auth: PLAIN"), "{err}");
+        assert!(err.contains("password"), "{err}");
+        assert!(!err.contains("hunter2"), "{err}");
+        let err = auth_for(&auth("SCRAM-SHA-256", "p", Some("a,b"))).unwrap_err();
+        assert!(err.contains("client nonce"), "{err}");
+        let mut floor_above_cap = auth("SCRAM-SHA-1", "p", Some("n"));
+        floor_above_cap.iteration_floor = Some(u32::MAX);
+        assert!(auth_for(&floor_above_cap)
+            .unwrap_err()
+            .contains("iteration bounds"));
+        assert!(auth_for(&auth("PLAIN", "p", None)).is_ok());
+    }
 }
