@@ -85,13 +85,48 @@ pub enum AddressLiteral {
     V4(core::net::Ipv4Addr),
     /// `[IPv6:2001:db8::1]`
     V6(core::net::Ipv6Addr),
-    /// `[tag:content]`, a General-address-literal.
-    General {
-        /// The standardized tag.
-        tag: String,
-        /// Its content (dcontent).
-        content: String,
-    },
+    /// `[tag:content]`, a General-address-literal (built only by parsing, so its
+    /// parts are always valid).
+    General(GeneralLiteral),
+}
+
+/// A General-address-literal, RFC 5321 §4.1.3: `Standardized-tag ":" 1*dcontent`.
+/// Its fields are private so that no value can carry CR, LF or a `]` onto a
+/// command line: the only way to make one is [`GeneralLiteral::new`] (or parsing).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct GeneralLiteral {
+    tag: String,
+    content: String,
+}
+
+impl GeneralLiteral {
+    /// Checks `tag` (a label: letters, digits, inner hyphens, not `IPv6`) and
+    /// `content` (1 or more of `%d33-90 / %d94-126`: printable ASCII without `[`,
+    /// `\\` and `]`).
+    pub fn new(tag: &str, content: &str) -> Result<GeneralLiteral, AddressError> {
+        let tag_ok =
+            check_label(tag).is_ok() && tag.is_ascii() && !tag.eq_ignore_ascii_case("IPv6");
+        let content_ok = !content.is_empty()
+            && content
+                .bytes()
+                .all(|b| (33..=90).contains(&b) || (94..=126).contains(&b));
+        if tag_ok && content_ok && tag.len() + content.len() + 3 <= MAX_DOMAIN {
+            Ok(GeneralLiteral {
+                tag: String::from(tag),
+                content: String::from(content),
+            })
+        } else {
+            Err(AddressError::BadLiteral)
+        }
+    }
+    /// The standardized tag.
+    pub fn tag(&self) -> &str {
+        &self.tag
+    }
+    /// The content after the colon.
+    pub fn content(&self) -> &str {
+        &self.content
+    }
 }
 
 /// What follows the `@`, or the argument of EHLO/HELO/LHLO.
@@ -133,9 +168,7 @@ impl fmt::Display for Host {
             Host::Domain(d) => f.write_str(d.as_str()),
             Host::Literal(AddressLiteral::V4(a)) => write!(f, "[{a}]"),
             Host::Literal(AddressLiteral::V6(a)) => write!(f, "[IPv6:{a}]"),
-            Host::Literal(AddressLiteral::General { tag, content }) => {
-                write!(f, "[{tag}:{content}]")
-            }
+            Host::Literal(AddressLiteral::General(g)) => write!(f, "[{}:{}]", g.tag, g.content),
         }
     }
 }
@@ -394,19 +427,7 @@ fn parse_literal(inner: &str) -> Result<AddressLiteral, AddressError> {
                 .map(AddressLiteral::V6)
                 .map_err(|_| AddressError::BadLiteral);
         }
-        let tag_ok = check_label(tag).is_ok() && tag.is_ascii();
-        // dcontent = %d33-90 / %d94-126
-        let content_ok = !content.is_empty()
-            && content
-                .bytes()
-                .all(|b| (33..=90).contains(&b) || (94..=126).contains(&b));
-        if tag_ok && content_ok {
-            return Ok(AddressLiteral::General {
-                tag: String::from(tag),
-                content: String::from(content),
-            });
-        }
-        return Err(AddressError::BadLiteral);
+        return GeneralLiteral::new(tag, content).map(AddressLiteral::General);
     }
     // Strict dotted quad: four 1–3 digit numbers up to 255.
     let parts: alloc::vec::Vec<&str> = inner.split('.').collect();

@@ -9,8 +9,13 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
+use bytes::Bytes;
+use core::fmt;
 
 use crate::reply::Reply;
+
+/// Most `name=value` pairs accepted in one LIMITS keyword (RFC 9422 defines three).
+pub const MAX_LIMITS_PARAMS: usize = 16;
 
 /// The server's LIMITS (RFC 9422), parsed with mox's rules: a syntax error drops the
 /// whole keyword (`parse` returns `None`), a bad value drops that value only, a
@@ -38,6 +43,9 @@ impl Limits {
             return Some(limits);
         }
         for pair in text.split(' ') {
+            if limits.params.len() == MAX_LIMITS_PARAMS {
+                return None; // Far more than RFC 9422 defines: treat as a syntax error.
+            }
             let (name, value) = pair.split_once('=')?;
             let name_ok = !name.is_empty()
                 && name
@@ -69,11 +77,47 @@ impl Limits {
     }
 }
 
+/// Most distinct AUTH mechanisms kept from one EHLO reply; later ones are ignored.
+/// Real servers offer a handful; the cap keeps de-duplication linear in the reply
+/// (rule 20: a hostile list of 16,000 mechanisms costs one pass).
+pub const MAX_AUTH_MECHANISMS: usize = 64;
+/// Most unknown keywords kept from one EHLO reply; later ones are ignored.
+pub const MAX_OTHER_KEYWORDS: usize = 128;
+
+/// A byte range in the capabilities' text.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+impl Span {
+    /// The span of `part`, which must be a sub-slice of `base` (its offset is a
+    /// pointer difference); anything else becomes an empty span.
+    fn of(base: &[u8], part: &str) -> Span {
+        let Some(start) = (part.as_ptr() as usize).checked_sub(base.as_ptr() as usize) else {
+            return Span::default();
+        };
+        if start + part.len() > base.len() {
+            return Span::default();
+        }
+        Span {
+            start: start as u32,
+            end: (start + part.len()) as u32,
+        }
+    }
+}
+
 /// What a server supports, from its EHLO or LHLO reply.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// Kept compactly (rule 20): the reply's own text buffer (shared, not copied) and
+/// spans into it for the names and parameters; keywords are matched without making
+/// upper-case copies. Flags and numbers are plain fields; texts are methods.
+#[derive(Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Capabilities {
-    /// The server's name: the first word of the first line (never a capability).
-    pub domain: String,
+    text: Bytes,
+    domain: Span,
     /// STARTTLS (RFC 3207)
     pub starttls: bool,
     /// ENHANCEDSTATUSCODES (RFC 2034)
@@ -96,14 +140,13 @@ pub struct Capabilities {
     pub size_advertised: bool,
     /// The SIZE limit when one is known: absent, 0, garbage or overflow = `None`.
     pub max_size: Option<u64>,
-    /// AUTH mechanisms, upper-cased, deduplicated, in order; includes the old `AUTH=` form.
-    pub auth: Vec<String>,
+    /// AUTH mechanisms, de-duplicated (any case), in order; the old `AUTH=` form too.
+    auth: Vec<Span>,
     /// LIMITS (RFC 9422), when present and valid.
     pub limits: Option<Limits>,
     /// MT-PRIORITY (RFC 6710) was advertised.
     pub mt_priority: bool,
-    /// The MT-PRIORITY profile name, if one was given (e.g. `MIXER`).
-    pub mt_priority_profile: Option<String>,
+    mt_priority_profile: Option<Span>,
     /// DELIVERBY (RFC 2852) was advertised.
     pub deliverby: bool,
     /// DELIVERBY's minimum by-time in seconds, when given.
@@ -112,10 +155,9 @@ pub struct Capabilities {
     pub futurerelease: bool,
     /// FUTURERELEASE's max-future-release-interval in seconds, when valid.
     pub futurerelease_max_interval: Option<u64>,
-    /// FUTURERELEASE's max-future-release-date-time, as given.
-    pub futurerelease_max_datetime: Option<String>,
-    /// Every other keyword, upper-cased, with its parameters as given.
-    pub other: Vec<(String, Vec<String>)>,
+    futurerelease_max_datetime: Option<Span>,
+    /// Unknown keywords and their parameter text.
+    other: Vec<(Span, Span)>,
 }
 
 /// Why an EHLO reply cannot be read as capabilities. The server's fault.
@@ -129,110 +171,191 @@ pub enum CapabilityError {
 
 impl Capabilities {
     /// Reads an EHLO/LHLO 250 reply. Keywords are case-insensitive; an empty line
-    /// (smtp-sink's last `250 `) is skipped; unknown keywords go to `other`.
+    /// (smtp-sink's last `250 `) is skipped, and so is a line that is not UTF-8;
+    /// unknown keywords are kept (up to [`MAX_OTHER_KEYWORDS`]).
     pub fn parse(reply: &Reply) -> Result<Capabilities, CapabilityError> {
         if reply.code != 250 {
             return Err(CapabilityError::NotOk(reply.code));
         }
-        let mut caps = Capabilities::default();
-        let mut lines = reply.lines.iter();
-        // RFC 5321 §4.1.1.1: the first line is the server's domain and a greeting.
-        if let Some(first) = lines.next() {
-            caps.domain = String::from(first.split(' ').next().unwrap_or(""));
-        }
-        for line in lines {
+        let mut caps = Capabilities::from_helo(reply);
+        let text = caps.text.clone();
+        for line in text.split(|&b| b == b'\n').skip(1) {
+            let Ok(line) = core::str::from_utf8(line) else {
+                continue;
+            };
             let line = line.trim();
             if line.is_empty() {
                 continue; // Postfix smtp-sink ends with an empty `250 `.
             }
-            let (keyword, params) = match line.split_once([' ', '=']) {
-                Some((k, p)) => (k, p),
-                None => (line, ""),
-            };
-            caps.add(&keyword.to_ascii_uppercase(), params.trim());
+            // The empty parameter text is the line's own end, so it is a span too.
+            let (keyword, params) = line
+                .split_once([' ', '='])
+                .unwrap_or((line, &line[line.len()..]));
+            caps.add(&text, keyword, params.trim());
         }
         Ok(caps)
     }
 
-    /// Records one keyword (upper case) and its parameter text.
-    fn add(&mut self, keyword: &str, params: &str) {
-        let first = params.split(' ').find(|p| !p.is_empty());
-        match keyword {
-            "STARTTLS" => self.starttls = true,
-            "ENHANCEDSTATUSCODES" => self.enhanced_status_codes = true,
-            "8BITMIME" => self.eight_bit_mime = true,
-            "PIPELINING" => self.pipelining = true,
-            "SMTPUTF8" => self.smtputf8 = true, // RFC 6531 §3.3: parameters ignored
-            "REQUIRETLS" => self.requiretls = true,
-            "CHUNKING" => self.chunking = true,
-            "BINARYMIME" => self.binarymime = true,
-            "DSN" => self.dsn = true,
-            "SIZE" => {
-                // RFC 1870 §4 / rule 12: no number, 0 or garbage = no known limit.
-                self.size_advertised = true;
-                self.max_size = first.and_then(|v| v.parse::<u64>().ok()).filter(|&n| n > 0);
-            }
-            // RFC 4954 §3, plus the pre-standard `AUTH=` form some servers still send.
-            "AUTH" => {
-                for mech in params.split(' ').filter(|m| !m.is_empty()) {
-                    let mech = mech.to_ascii_uppercase();
-                    if !self.auth.contains(&mech) {
-                        self.auth.push(mech);
-                    }
-                }
-            }
-            "LIMITS" => self.limits = Limits::parse(params),
-            "MT-PRIORITY" => {
-                self.mt_priority = true;
-                self.mt_priority_profile = first.map(String::from);
-            }
-            "DELIVERBY" => {
-                self.deliverby = true;
-                self.deliverby_min = first.and_then(|v| v.parse().ok());
-            }
-            "FUTURERELEASE" => {
-                // RFC 4865 §3: max-future-release-interval SP max-future-release-date-time
-                self.futurerelease = true;
-                let mut it = params.split(' ').filter(|p| !p.is_empty());
-                self.futurerelease_max_interval = it.next().and_then(|v| v.parse().ok());
-                self.futurerelease_max_datetime = it.next().map(String::from);
-            }
-            _ => {
-                let params = params
-                    .split(' ')
-                    .filter(|p| !p.is_empty())
-                    .map(String::from)
-                    .collect();
-                self.other.push((String::from(keyword), params));
-            }
+    /// What a HELO reply tells: the server's name and no extension at all.
+    pub fn from_helo(reply: &Reply) -> Capabilities {
+        let text = reply.shared_text();
+        // RFC 5321 §4.1.1.1: the first line is the server's domain and a greeting.
+        let first = text.split(|&b| b == b'\n').next().unwrap_or(&[]);
+        let word_len = first.iter().position(|&b| b == b' ').unwrap_or(first.len());
+        let domain = match core::str::from_utf8(&first[..word_len]) {
+            Ok(word) => Span::of(&text, word),
+            Err(_) => Span::default(),
+        };
+        Capabilities {
+            text,
+            domain,
+            ..Capabilities::default()
         }
     }
+
+    fn span(&self, span: Span) -> &str {
+        core::str::from_utf8(&self.text[span.start as usize..span.end as usize]).unwrap_or("")
+    }
+
+    /// The server's name: the first word of the first line (never a capability).
+    pub fn domain(&self) -> &str {
+        self.span(self.domain)
+    }
+
+    /// The AUTH mechanisms, as the server wrote them, de-duplicated ignoring case, at
+    /// most [`MAX_AUTH_MECHANISMS`].
+    pub fn auth_mechanisms(&self) -> impl Iterator<Item = &str> + '_ {
+        self.auth.iter().map(|&s| self.span(s))
+    }
+
+    /// The MT-PRIORITY profile name, if one was given (e.g. `MIXER`).
+    pub fn mt_priority_profile(&self) -> Option<&str> {
+        self.mt_priority_profile.map(|s| self.span(s))
+    }
+
+    /// FUTURERELEASE's max-future-release-date-time, as given.
+    pub fn futurerelease_max_datetime(&self) -> Option<&str> {
+        self.futurerelease_max_datetime.map(|s| self.span(s))
+    }
+
+    /// Every keyword this crate does not know, as written, with its parameter text.
+    pub fn other(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.other
+            .iter()
+            .map(|&(k, p)| (self.span(k), self.span(p)))
+    }
+
+    /// Records one keyword and its parameter text (both sub-slices of `text`).
+    fn add(&mut self, text: &[u8], keyword: &str, params: &str) {
+        let first = params.split(' ').find(|p| !p.is_empty());
+        let is = |name: &str| keyword.eq_ignore_ascii_case(name);
+        if is("STARTTLS") {
+            self.starttls = true;
+        } else if is("ENHANCEDSTATUSCODES") {
+            self.enhanced_status_codes = true;
+        } else if is("8BITMIME") {
+            self.eight_bit_mime = true;
+        } else if is("PIPELINING") {
+            self.pipelining = true;
+        } else if is("SMTPUTF8") {
+            self.smtputf8 = true; // RFC 6531 §3.3: parameters ignored
+        } else if is("REQUIRETLS") {
+            self.requiretls = true;
+        } else if is("CHUNKING") {
+            self.chunking = true;
+        } else if is("BINARYMIME") {
+            self.binarymime = true;
+        } else if is("DSN") {
+            self.dsn = true;
+        } else if is("SIZE") {
+            // RFC 1870 §4 / rule 12: no number, 0 or garbage = no known limit.
+            self.size_advertised = true;
+            self.max_size = first.and_then(|v| v.parse::<u64>().ok()).filter(|&n| n > 0);
+        } else if is("AUTH") {
+            // RFC 4954 §3, plus the pre-standard `AUTH=` form some servers still send.
+            for mech in params.split(' ').filter(|m| !m.is_empty()) {
+                self.add_mechanism(text, mech);
+            }
+        } else if is("LIMITS") {
+            self.limits = Limits::parse(params);
+        } else if is("MT-PRIORITY") {
+            self.mt_priority = true;
+            self.mt_priority_profile = first.map(|p| Span::of(text, p));
+        } else if is("DELIVERBY") {
+            self.deliverby = true;
+            self.deliverby_min = first.and_then(|v| v.parse().ok());
+        } else if is("FUTURERELEASE") {
+            // RFC 4865 §3: max-future-release-interval SP max-future-release-date-time
+            self.futurerelease = true;
+            let mut it = params.split(' ').filter(|p| !p.is_empty());
+            self.futurerelease_max_interval = it.next().and_then(|v| v.parse().ok());
+            self.futurerelease_max_datetime = it.next().map(|p| Span::of(text, p));
+        } else if self.other.len() < MAX_OTHER_KEYWORDS {
+            self.other
+                .push((Span::of(text, keyword), Span::of(text, params)));
+        }
+    }
+
+    /// Keeps `mech` unless it is a duplicate or the list is full: one comparison per
+    /// kept mechanism, so a hostile list costs linear time.
+    fn add_mechanism(&mut self, text: &[u8], mech: &str) {
+        if self.auth.len() >= MAX_AUTH_MECHANISMS
+            || self.auth_mechanisms().any(|m| m.eq_ignore_ascii_case(mech))
+        {
+            return;
+        }
+        self.auth.push(Span::of(text, mech));
+    }
+
     /// True when `mechanism` (any case) is among the AUTH mechanisms.
     pub fn supports_auth(&self, mechanism: &str) -> bool {
-        self.auth.iter().any(|m| m.eq_ignore_ascii_case(mechanism))
+        self.auth_mechanisms()
+            .any(|m| m.eq_ignore_ascii_case(mechanism))
     }
+
     /// Whether the keyword (any case) was advertised, known or not.
     pub fn has(&self, keyword: &str) -> bool {
-        let k = keyword.to_ascii_uppercase();
-        let known = match k.as_str() {
-            "STARTTLS" => self.starttls,
-            "ENHANCEDSTATUSCODES" => self.enhanced_status_codes,
-            "8BITMIME" => self.eight_bit_mime,
-            "PIPELINING" => self.pipelining,
-            "SMTPUTF8" => self.smtputf8,
-            "REQUIRETLS" => self.requiretls,
-            "CHUNKING" => self.chunking,
-            "BINARYMIME" => self.binarymime,
-            "DSN" => self.dsn,
-            "SIZE" => self.size_advertised,
-            "AUTH" => !self.auth.is_empty(),
-            "LIMITS" => self.limits.is_some(),
-            "MT-PRIORITY" => self.mt_priority,
-            "DELIVERBY" => self.deliverby,
-            "FUTURERELEASE" => self.futurerelease,
-            _ => false,
-        };
-        known || self.other.iter().any(|(o, _)| *o == k)
+        let known: [(&str, bool); 15] = [
+            ("STARTTLS", self.starttls),
+            ("ENHANCEDSTATUSCODES", self.enhanced_status_codes),
+            ("8BITMIME", self.eight_bit_mime),
+            ("PIPELINING", self.pipelining),
+            ("SMTPUTF8", self.smtputf8),
+            ("REQUIRETLS", self.requiretls),
+            ("CHUNKING", self.chunking),
+            ("BINARYMIME", self.binarymime),
+            ("DSN", self.dsn),
+            ("SIZE", self.size_advertised),
+            ("AUTH", !self.auth.is_empty()),
+            ("LIMITS", self.limits.is_some()),
+            ("MT-PRIORITY", self.mt_priority),
+            ("DELIVERBY", self.deliverby),
+            ("FUTURERELEASE", self.futurerelease),
+        ];
+        if let Some(&(_, on)) = known.iter().find(|(k, _)| k.eq_ignore_ascii_case(keyword)) {
+            return on;
+        }
+        self.other().any(|(k, _)| k.eq_ignore_ascii_case(keyword))
+    }
+}
+
+impl fmt::Debug for Capabilities {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let auth: Vec<&str> = self.auth_mechanisms().collect();
+        let other: Vec<(&str, &str)> = self.other().collect();
+        f.debug_struct("Capabilities")
+            .field("domain", &self.domain())
+            .field("starttls", &self.starttls)
+            .field("pipelining", &self.pipelining)
+            .field("chunking", &self.chunking)
+            .field("eight_bit_mime", &self.eight_bit_mime)
+            .field("smtputf8", &self.smtputf8)
+            .field("enhanced_status_codes", &self.enhanced_status_codes)
+            .field("max_size", &self.max_size)
+            .field("auth", &auth)
+            .field("limits", &self.limits)
+            .field("other", &other)
+            .finish_non_exhaustive()
     }
 }
 
@@ -247,15 +370,12 @@ fn limit_value(value: &str) -> Option<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::format;
     use alloc::vec;
     use proptest::prelude::*;
 
     fn caps(lines: &[&str]) -> Capabilities {
-        Capabilities::parse(&Reply::new(
-            250,
-            lines.iter().map(|l| String::from(*l)).collect(),
-        ))
-        .unwrap()
+        Capabilities::parse(&Reply::new(250, lines)).unwrap()
     }
 
     #[test]
@@ -274,7 +394,7 @@ mod tests {
             "SMTPUTF8",
             "CHUNKING",
         ]);
-        assert_eq!(c.domain, "mx.example.net");
+        assert_eq!(c.domain(), "mx.example.net");
         assert!(
             c.pipelining
                 && c.starttls
@@ -285,7 +405,10 @@ mod tests {
                 && c.chunking
         );
         assert_eq!(c.max_size, Some(10_240_000));
-        assert_eq!(c.auth, vec!["PLAIN", "LOGIN"]);
+        assert_eq!(
+            c.auth_mechanisms().collect::<Vec<_>>(),
+            vec!["PLAIN", "LOGIN"]
+        );
         assert!(c.has("vrfy") && c.has("ETRN") && !c.has("BINARYMIME"));
     }
 
@@ -304,11 +427,8 @@ mod tests {
         ]);
         assert!(c.pipelining && c.dsn && !c.size_advertised);
         assert_eq!(
-            c.other,
-            vec![
-                ("XCLIENT".into(), vec!["NAME".into(), "ADDR".into()]),
-                ("XFORWARD".into(), vec!["NAME".into()])
-            ]
+            c.other().collect::<Vec<_>>(),
+            vec![("XCLIENT", "NAME ADDR"), ("XFORWARD", "NAME")]
         );
     }
 
@@ -316,7 +436,7 @@ mod tests {
     fn first_line_is_never_a_capability() {
         let c = caps(&["PIPELINING", "8bitmime"]);
         assert!(!c.pipelining && c.eight_bit_mime);
-        assert_eq!(c.domain, "PIPELINING");
+        assert_eq!(c.domain(), "PIPELINING");
     }
 
     #[test]
@@ -336,7 +456,10 @@ mod tests {
     #[test]
     fn auth_merges_old_form_and_dedups() {
         let c = caps(&["mx", "AUTH=LOGIN PLAIN", "auth plain cram-md5"]);
-        assert_eq!(c.auth, vec!["LOGIN", "PLAIN", "CRAM-MD5"]);
+        assert_eq!(
+            c.auth_mechanisms().collect::<Vec<_>>(),
+            vec!["LOGIN", "PLAIN", "cram-md5"]
+        );
         assert!(c.supports_auth("cram-md5"));
     }
 
@@ -349,20 +472,17 @@ mod tests {
             "FUTURERELEASE 604800 2026-12-01T00:00:00Z",
             "X-NEW a b",
         ]);
-        assert_eq!(c.mt_priority_profile.as_deref(), Some("MIXER"));
+        assert_eq!(c.mt_priority_profile(), Some("MIXER"));
         assert_eq!(c.deliverby_min, Some(240));
         assert_eq!(c.futurerelease_max_interval, Some(604_800));
-        assert_eq!(
-            c.futurerelease_max_datetime.as_deref(),
-            Some("2026-12-01T00:00:00Z")
-        );
+        assert_eq!(c.futurerelease_max_datetime(), Some("2026-12-01T00:00:00Z"));
         assert!(c.has("x-new"));
     }
 
     #[test]
     fn non_250_is_an_error() {
         assert_eq!(
-            Capabilities::parse(&Reply::new(550, vec!["no".into()])),
+            Capabilities::parse(&Reply::new(550, &["no"])),
             Err(CapabilityError::NotOk(550))
         );
     }
@@ -393,11 +513,76 @@ mod tests {
         );
     }
 
+    #[test]
+    fn every_known_keyword_is_recognised_in_any_case() {
+        let known = [
+            "STARTTLS",
+            "ENHANCEDSTATUSCODES",
+            "8BITMIME",
+            "PIPELINING",
+            "SMTPUTF8",
+            "REQUIRETLS",
+            "CHUNKING",
+            "BINARYMIME",
+            "DSN",
+            "SIZE",
+            "AUTH PLAIN",
+            "LIMITS RCPTMAX=1",
+            "MT-PRIORITY",
+            "DELIVERBY",
+            "FUTURERELEASE",
+        ];
+        for (i, line) in known.iter().enumerate() {
+            let keyword = line.split(' ').next().unwrap();
+            let lower = line.to_ascii_lowercase();
+            let c = caps(&["mx", &lower]);
+            assert!(c.has(keyword), "{keyword} after {lower:?}");
+            assert!(c.other().next().is_none(), "{keyword} is not unknown");
+            // Every other known keyword stays off.
+            for (j, other) in known.iter().enumerate() {
+                let other = other.split(' ').next().unwrap();
+                assert_eq!(c.has(other), i == j, "{other} after {line}");
+            }
+        }
+        assert!(!caps(&["mx"]).has("x-unknown"));
+    }
+
+    #[test]
+    fn hostile_lists_are_capped() {
+        let mechs: String = (0..16_000).map(|i| format!(" M{i}")).collect();
+        let line = format!("AUTH{mechs}");
+        let c = caps(&["mx", &line, "AUTH m0 PLAIN"]);
+        assert_eq!(c.auth_mechanisms().count(), MAX_AUTH_MECHANISMS);
+        assert!(c.supports_auth("m63") && !c.supports_auth("m64") && !c.supports_auth("PLAIN"));
+        let many: Vec<String> = (0..1000).map(|i| format!("X{i}")).collect();
+        let mut lines: Vec<&str> = vec!["mx"];
+        lines.extend(many.iter().map(String::as_str));
+        assert_eq!(caps(&lines).other().count(), MAX_OTHER_KEYWORDS);
+        let pairs = |n: usize| -> String { (0..n).map(|i| format!(" A{i}=1")).collect() };
+        assert_eq!(Limits::parse(&pairs(MAX_LIMITS_PARAMS + 1)), None);
+        assert_eq!(
+            Limits::parse(&pairs(MAX_LIMITS_PARAMS)).map(|l| l.params.len()),
+            Some(MAX_LIMITS_PARAMS)
+        );
+    }
+
+    #[test]
+    fn non_utf8_lines_are_skipped_not_fatal() {
+        let mut wire = b"250-mx\r\n250-X\xff\r\n250 PIPELINING\r\n".to_vec();
+        let mut p = crate::reply::ReplyParser::new(crate::reply::ReplyLimits::default());
+        let mut input = &wire[..];
+        let r = p.parse(&mut input).unwrap().unwrap();
+        let c = Capabilities::parse(&r).unwrap();
+        assert!(c.pipelining && c.other().next().is_none());
+        wire.clear();
+    }
+
     proptest! {
         #[test]
         fn any_ehlo_text_parses_without_panic(lines in proptest::collection::vec("\\PC{0,60}", 1..12)) {
-            let c = Capabilities::parse(&Reply::new(250, lines.clone())).unwrap();
-            prop_assert_eq!(c.domain, lines[0].split(' ').next().unwrap_or("").to_string());
+            let refs: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let c = Capabilities::parse(&Reply::new(250, &refs)).unwrap();
+            prop_assert_eq!(c.domain(), lines[0].split(' ').next().unwrap_or(""));
             let _ = Limits::parse(&lines[0]);
         }
     }

@@ -8,6 +8,7 @@ use core::fmt;
 use crate::address::AddressError;
 use crate::command::{CommandError, Verb};
 use crate::data::DataError;
+use crate::escape::Escaped;
 use crate::reply::{EnhancedCode, Reply};
 
 /// What kind of failure a session [`Error`] is.
@@ -130,6 +131,9 @@ impl Error {
 }
 
 impl fmt::Display for Error {
+    /// One line: permanence, kind, what happened, and the command and reply. Server
+    /// text has its control characters escaped (rule 20), so it cannot forge log
+    /// lines; the raw bytes stay on [`Error::reply`].
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let lasting = if self.permanent {
             "permanent"
@@ -141,16 +145,14 @@ impl fmt::Display for Error {
             "{} {} error: {}",
             lasting,
             self.kind.as_str(),
-            self.detail
+            Escaped(self.detail.as_bytes())
         )?;
-        if let Some(cmd) = self.command {
-            write!(f, " (after {cmd}")?;
-            if let Some(r) = &self.reply {
-                write!(f, ": {} {}", r.code, r.text())?;
-            }
-            f.write_str(")")?;
+        match (self.command, &self.reply) {
+            (Some(cmd), Some(r)) => write!(f, " (after {cmd}: {r})"),
+            (Some(cmd), None) => write!(f, " (after {cmd})"),
+            (None, Some(r)) => write!(f, " ({r})"),
+            (None, None) => Ok(()),
         }
-        Ok(())
     }
 }
 

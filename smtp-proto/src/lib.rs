@@ -162,6 +162,7 @@ pub mod client;
 pub mod command;
 pub mod data;
 pub mod error;
+pub mod escape;
 pub mod reply;
 #[doc = include_str!("rules.md")]
 pub mod rules {}
@@ -171,12 +172,15 @@ pub mod tls;
 pub mod tlsrpt;
 pub mod xtext;
 
-pub use address::{AddressError, Domain, ForwardPath, Host, Mailbox, ReversePath};
+pub use address::{
+    AddressError, AddressLiteral, Domain, ForwardPath, GeneralLiteral, Host, Mailbox, ReversePath,
+};
 pub use capabilities::{Capabilities, Limits};
 pub use client::{Auth, Client, Config, Envelope, Event, Recipient, TlsMode, Trace, Transmit};
 pub use command::{Command, CommandError, MailParams, RcptParams, Verb};
 pub use data::{BdatEncoder, DataEncoder, DataError, LineEndings};
 pub use error::{Error, ErrorKind, UsageError};
+pub use escape::Escaped;
 pub use reply::{EnhancedCode, Reply, ReplyError, ReplyLimits, ReplyParser};
 pub use time::{Instant, Timeouts};
 pub use tls::{ChannelBinding, ChannelBindingKind, TlsFailure, TlsFailureKind, TlsInfo};

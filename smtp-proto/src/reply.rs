@@ -7,7 +7,10 @@
 
 use alloc::string::String;
 use alloc::vec::Vec;
+use bytes::{Bytes, BytesMut};
 use core::fmt;
+
+use crate::escape::Escaped;
 
 /// Default bound on one reply line, CRLF included (RFC 5321 §4.5.3.1.5 asks for 512;
 /// real servers send longer, so we allow 4 KiB).
@@ -44,10 +47,13 @@ impl EnhancedCode {
     }
 
     /// Reads an enhanced code at the start of a reply text (RFC 2034 §4: followed by a
-    /// space or the end of the text).
-    fn at_start(text: &str) -> Option<EnhancedCode> {
-        let word = text.split(' ').next()?;
-        EnhancedCode::parse(word)
+    /// space, the end of the line or the end of the text).
+    fn at_start(text: &[u8]) -> Option<EnhancedCode> {
+        let end = text
+            .iter()
+            .position(|&b| b == b' ' || b == b'\n')
+            .unwrap_or(text.len());
+        EnhancedCode::parse(core::str::from_utf8(&text[..end]).ok()?)
     }
 }
 
@@ -57,29 +63,46 @@ impl fmt::Display for EnhancedCode {
     }
 }
 
-/// One complete server reply.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One complete server reply: its code, its enhanced code, and the text of its lines
+/// as the server sent them (raw bytes, joined with `\n` — a line can hold neither
+/// LF nor CR nor NUL, so nothing is lost). The text is one shared buffer: cloning a
+/// reply copies no text. `Display` escapes control characters (rule 20); the raw
+/// bytes are [`Reply::raw_text`].
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Reply {
     /// The three-digit reply code, 200–599.
     pub code: u16,
     /// The enhanced status code of the first line, when the server advertised
     /// ENHANCEDSTATUSCODES and its class matches the reply code's first digit.
     pub enhanced: Option<EnhancedCode>,
-    /// The text of every line after the code and separator, in order, enhanced code
-    /// included (the text is never cut). A reply `220\r\n` has one empty line.
-    pub lines: Vec<String>,
+    /// Every line's text after the code and separator, enhanced code included (the
+    /// text is never cut unless a transaction's text budget ran out), joined by `\n`.
+    text: Bytes,
 }
 
 impl Reply {
-    /// A reply with `code` and the given line texts, without an enhanced code.
+    /// A reply with `code` and the given line texts, without an enhanced code. A CR,
+    /// LF or NUL inside a line (which no parsed reply can hold) becomes a space.
     #[must_use]
-    pub fn new(code: u16, lines: Vec<String>) -> Reply {
+    pub fn new(code: u16, lines: &[&str]) -> Reply {
+        let mut text = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            if i > 0 {
+                text.push(b'\n');
+            }
+            text.extend(line.bytes().map(|b| match b {
+                b'\r' | b'\n' | 0 => b' ',
+                b => b,
+            }));
+        }
         Reply {
             code,
             enhanced: None,
-            lines,
+            text: Bytes::from(text),
         }
     }
+
     /// The first digit of the code (2–5).
     pub fn class(&self) -> u8 {
         (self.code / 100) as u8
@@ -100,31 +123,84 @@ impl Reply {
     pub fn is_permanent(&self) -> bool {
         self.class() == 5
     }
-    /// All lines joined with `\n`.
+    /// Each line's raw text, in order (a reply `220\r\n` has one empty line).
+    pub fn lines(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.text.split(|&b| b == b'\n')
+    }
+    /// The first line's raw text.
+    pub fn first_line(&self) -> &[u8] {
+        self.lines().next().unwrap_or(&[])
+    }
+    /// How many lines the reply has (at least one).
+    pub fn line_count(&self) -> usize {
+        memchr::memchr_iter(b'\n', &self.text).count() + 1
+    }
+    /// Every line's raw text joined with `\n`, exactly as received.
+    pub fn raw_text(&self) -> &[u8] {
+        &self.text
+    }
+    /// The text as a string (invalid UTF-8 replaced), lines joined with `\n`. Not
+    /// escaped: use `Display` (or [`Escaped`]) to show it.
     pub fn text(&self) -> String {
-        self.lines.join("\n")
+        String::from_utf8_lossy(&self.text).into_owned()
     }
     /// Appends the reply in wire form (`250-a\r\n250 b\r\n`) to `out`.
     pub fn encode(&self, out: &mut Vec<u8>) {
-        let last = self.lines.len().saturating_sub(1);
+        let last = self.line_count() - 1;
         let mut code = [b'0'; 3];
         code[0] += (self.code / 100 % 10) as u8;
         code[1] += (self.code / 10 % 10) as u8;
         code[2] += (self.code % 10) as u8;
-        if self.lines.is_empty() {
-            out.extend_from_slice(&code);
-            out.extend_from_slice(b"\r\n");
-        }
-        for (i, line) in self.lines.iter().enumerate() {
+        for (i, line) in self.lines().enumerate() {
             out.extend_from_slice(&code);
             if i < last {
                 out.push(b'-');
             } else if !line.is_empty() {
                 out.push(b' ');
             }
-            out.extend_from_slice(line.as_bytes());
+            out.extend_from_slice(line);
             out.extend_from_slice(b"\r\n");
         }
+    }
+
+    /// The text buffer itself, shared (no copy).
+    pub(crate) fn shared_text(&self) -> Bytes {
+        self.text.clone()
+    }
+
+    /// This reply with its text cut to at most `max` bytes (a marker says so), in a
+    /// buffer of its own so the long original can be freed.
+    pub(crate) fn truncated(&self, max: usize) -> Reply {
+        const MARKER: &[u8] = b" [truncated]";
+        if self.text.len() <= max {
+            return self.clone();
+        }
+        let mut text = Vec::with_capacity(max + MARKER.len());
+        text.extend_from_slice(&self.text[..max]);
+        text.extend_from_slice(MARKER);
+        Reply {
+            code: self.code,
+            enhanced: self.enhanced,
+            text: Bytes::from(text),
+        }
+    }
+}
+
+impl fmt::Display for Reply {
+    /// `550 5.1.1 no such user`, lines separated by an escaped `\n`: never a raw
+    /// control character (rule 20).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.code, Escaped(&self.text))
+    }
+}
+
+impl fmt::Debug for Reply {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Reply")
+            .field("code", &self.code)
+            .field("enhanced", &self.enhanced)
+            .field("text", &Escaped(&self.text))
+            .finish()
     }
 }
 
@@ -191,17 +267,23 @@ pub enum ReplyError {
 }
 
 /// Incremental reply parser: feed it bytes as they arrive, split anywhere.
+///
+/// It holds one buffer: the texts of the reply's finished lines, then the raw bytes of
+/// the line in progress. Each byte is scanned for the line end once; a finished line
+/// is checked in place and its code and separator are cut off, so what is held never
+/// exceeds what was received for the reply, whatever its encoding (rule 4).
 #[derive(Debug, Clone)]
 pub struct ReplyParser {
     limits: ReplyLimits,
     enhanced: bool,
-    /// The unfinished line (no LF yet).
-    partial: Vec<u8>,
-    /// Finished lines of the reply in progress.
-    lines: Vec<String>,
+    /// Finished lines' texts joined by `\n` (with a trailing `\n` while more lines
+    /// follow), then the unfinished line as received.
+    buf: BytesMut,
+    /// Where the unfinished line starts in `buf`.
+    line_start: usize,
     /// The reply's code, from its first line.
     code: Option<u16>,
-    /// Bytes of the reply so far, line endings included.
+    /// Bytes of the reply's finished lines as received, line endings included.
     reply_len: usize,
     /// Sticky failure.
     failed: Option<ReplyError>,
@@ -214,8 +296,8 @@ impl ReplyParser {
         ReplyParser {
             limits,
             enhanced: false,
-            partial: Vec::new(),
-            lines: Vec::new(),
+            buf: BytesMut::new(),
+            line_start: 0,
             code: None,
             reply_len: 0,
             failed: None,
@@ -241,7 +323,7 @@ impl ReplyParser {
                 Some(i) => (i + 1, true),
                 None => (input.len(), false),
             };
-            let line_len = self.partial.len() + take;
+            let line_len = self.buf.len() - self.line_start + take;
             if line_len > self.limits.max_line {
                 return Err(self.fail(ReplyError::LineTooLong {
                     limit: self.limits.max_line,
@@ -252,7 +334,7 @@ impl ReplyParser {
                     limit: self.limits.max_reply,
                 }));
             }
-            self.partial.extend_from_slice(&input[..take]);
+            self.buf.extend_from_slice(&input[..take]);
             *input = &input[take..];
             if !complete {
                 return Ok(None);
@@ -269,37 +351,40 @@ impl ReplyParser {
 
     /// True when no bytes of an unfinished reply are held.
     pub fn is_idle(&self) -> bool {
-        self.partial.is_empty() && self.lines.is_empty()
+        self.buf.is_empty()
     }
 
-    /// Bytes held for the unfinished reply (bounded by the limits).
+    /// Bytes held for the unfinished reply: at most what was received of it, so
+    /// within [`ReplyLimits::max_reply`].
     pub fn buffered(&self) -> usize {
-        self.partial.len() + self.lines.iter().map(String::len).sum::<usize>()
+        self.buf.len()
     }
 
     fn fail(&mut self, e: ReplyError) -> ReplyError {
-        self.partial = Vec::new();
-        self.lines = Vec::new();
+        self.buf = BytesMut::new();
+        self.line_start = 0;
         self.failed = Some(e.clone());
         e
     }
 
-    /// Handles the line in `partial` (ending in LF); returns the reply when it was the last.
+    /// Handles the line at `line_start` (ending in LF); returns the reply when it was
+    /// the last.
     fn finish_line(&mut self) -> Result<Option<Reply>, ReplyError> {
-        let mut end = self.partial.len() - 1;
-        if end > 0 && self.partial[end - 1] == b'\r' {
+        let start = self.line_start;
+        let mut end = self.buf.len() - 1;
+        if end > start && self.buf[end - 1] == b'\r' {
             end -= 1;
         }
-        let line = &self.partial[..end];
-        if let Some(&byte) = line.iter().find(|&&b| b == 0 || b == b'\r') {
-            return Err(ReplyError::ControlByte { byte });
+        let line = &self.buf[start..end];
+        if let Some(i) = memchr::memchr2(0, b'\r', line) {
+            return Err(ReplyError::ControlByte { byte: line[i] });
         }
-        let lossy = || String::from_utf8_lossy(line).into_owned();
-        let code = parse_code(line).ok_or_else(|| ReplyError::BadCode { line: lossy() })?;
+        let shown = || alloc::format!("{}", Escaped(&line[..line.len().min(80)]));
+        let code = parse_code(line).ok_or_else(|| ReplyError::BadCode { line: shown() })?;
         let last = match line.get(3) {
             None | Some(b' ') => true,
             Some(b'-') => false,
-            Some(_) => return Err(ReplyError::BadSeparator { line: lossy() }),
+            Some(_) => return Err(ReplyError::BadSeparator { line: shown() }),
         };
         if let Some(first) = self.code {
             if first != code {
@@ -307,24 +392,28 @@ impl ReplyParser {
             }
         }
         self.code = Some(code);
-        let text = String::from_utf8_lossy(line.get(4..).unwrap_or(&[])).into_owned();
-        self.lines.push(text);
-        self.partial.clear();
+        // Keep only the text: cut the code and separator, and the line ending.
+        let text_from = (start + 4).min(end);
+        self.buf.copy_within(text_from..end, start);
+        self.buf.truncate(start + (end - text_from));
         if !last {
+            self.buf.extend_from_slice(b"\n");
+            self.line_start = self.buf.len();
             return Ok(None);
         }
-        let lines = core::mem::take(&mut self.lines);
+        let text = self.buf.split().freeze();
+        self.line_start = 0;
         self.code = None;
         self.reply_len = 0;
         let enhanced = if self.enhanced {
-            EnhancedCode::at_start(&lines[0]).filter(|e| u16::from(e.class) == code / 100)
+            EnhancedCode::at_start(&text).filter(|e| u16::from(e.class) == code / 100)
         } else {
             None
         };
         Ok(Some(Reply {
             code,
             enhanced,
-            lines,
+            text,
         }))
     }
 }
@@ -358,6 +447,12 @@ mod tests {
         p
     }
 
+    fn lines(r: &Reply) -> Vec<String> {
+        r.lines()
+            .map(|l| String::from_utf8_lossy(l).into_owned())
+            .collect()
+    }
+
     fn one(bytes: &[u8], enhanced: bool) -> Result<Option<Reply>, ReplyError> {
         let mut input = bytes;
         parser(enhanced).parse(&mut input)
@@ -372,7 +467,7 @@ mod tests {
         .unwrap()
         .unwrap();
         assert_eq!(r.code, 250);
-        assert_eq!(r.lines, vec!["mx.example", "PIPELINING", "SIZE 10"]);
+        assert_eq!(lines(&r), vec!["mx.example", "PIPELINING", "SIZE 10"]);
     }
 
     #[test]
@@ -383,15 +478,15 @@ mod tests {
         assert!(a.is_empty());
         assert!(!p.is_idle());
         let mut b: &[u8] = b"0 b\r\n";
-        assert_eq!(p.parse(&mut b).unwrap().unwrap().lines, vec!["a", "b"]);
+        assert_eq!(lines(&p.parse(&mut b).unwrap().unwrap()), vec!["a", "b"]);
         assert!(p.is_idle());
     }
 
     #[test]
     fn code_alone_is_valid_with_empty_text() {
-        assert_eq!(one(b"220\r\n", false).unwrap().unwrap().lines, vec![""]);
+        assert_eq!(lines(&one(b"220\r\n", false).unwrap().unwrap()), vec![""]);
         assert_eq!(
-            one(b"220-\r\n220 x\r\n", false).unwrap().unwrap().lines,
+            lines(&one(b"220-\r\n220 x\r\n", false).unwrap().unwrap()),
             vec!["", "x"]
         );
     }
@@ -399,7 +494,7 @@ mod tests {
     #[test]
     fn accepts_lf_only_line_endings() {
         assert_eq!(
-            one(b"250-a\n250 b\n", false).unwrap().unwrap().lines,
+            lines(&one(b"250-a\n250 b\n", false).unwrap().unwrap()),
             vec!["a", "b"]
         );
     }
@@ -451,7 +546,7 @@ mod tests {
         );
         // Other bytes (tab, high bytes) are kept.
         assert_eq!(
-            one(b"250 a\tb\r\n", false).unwrap().unwrap().lines,
+            lines(&one(b"250 a\tb\r\n", false).unwrap().unwrap()),
             vec!["a\tb"]
         );
     }
@@ -502,7 +597,7 @@ mod tests {
                 detail: 1
             })
         );
-        assert_eq!(r.lines, vec!["5.1.1 no such user"]);
+        assert_eq!(lines(&r), vec!["5.1.1 no such user"]);
         assert_eq!(
             one(b"550 5.1.1 x\r\n", false).unwrap().unwrap().enhanced,
             None
@@ -541,8 +636,10 @@ mod tests {
     }
 
     fn reply_strategy() -> impl Strategy<Value = Reply> {
-        (200u16..600, proptest::collection::vec("[ -~]{0,40}", 1..5))
-            .prop_map(|(code, lines)| Reply::new(code, lines))
+        (200u16..600, proptest::collection::vec("[ -~]{0,40}", 1..5)).prop_map(|(code, lines)| {
+            let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+            Reply::new(code, &lines)
+        })
     }
 
     proptest! {
@@ -590,7 +687,8 @@ mod tests {
                         Err(_) => break,
                     }
                 }
-                prop_assert!(p.buffered() <= limits.max_line + limits.max_reply);
+                // Held bytes never exceed what the reply sent, whatever its encoding.
+                prop_assert!(p.buffered() <= limits.max_reply);
             }
         }
     }

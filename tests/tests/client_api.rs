@@ -553,13 +553,11 @@ fn client_debug_never_shows_auth_secrets() {
     // A short user sends the response on the AUTH line; a long one makes the engine
     // hold it until an empty 334 (RFC 4954 §4).
     for user in ["tim".to_string(), "u".repeat(400)] {
-        let mut c = Client::new(T0, config());
+        let mut cfg = config();
+        cfg.allow_plaintext_auth = true;
+        let mut c = Client::new(T0, cfg);
         let mech: Box<dyn Mechanism + Send> = Box::new(Plain::new(None, &user, PW).unwrap());
-        c.set_auth(Auth {
-            mechanisms: vec![mech],
-            allow_plaintext: true,
-        })
-        .unwrap();
+        c.set_auth(Auth::new(vec![mech])).unwrap();
         c.receive(T0, b"220 mx\r\n");
         take_output(&mut c);
         c.receive(T0, b"250-mx\r\n250 AUTH PLAIN\r\n");
@@ -583,4 +581,101 @@ fn client_debug_never_shows_auth_secrets() {
         assert!(c.is_authenticated());
         assert_hides(&format!("{c:?}"), PW.as_bytes(), &wire, "authenticated");
     }
+}
+
+#[test]
+fn starttls_injection_in_the_same_read_emits_only_the_error() {
+    let mut cfg = config();
+    cfg.tls = TlsMode::RequiredStartTls;
+    let mut c = Client::new(T0, cfg);
+    c.receive(T0, b"220 mx\r\n");
+    take_output(&mut c);
+    c.receive(T0, b"250 mx\r\n");
+    assert_eq!(take_output(&mut c), "STARTTLS\r\n");
+    events(&mut c);
+    c.receive(T0, b"220 go ahead\r\n250-injected\r\n");
+    let evs = events(&mut c);
+    assert!(
+        !evs.iter().any(|e| matches!(e, Event::StartTls)),
+        "no handshake on an attacked stream: {evs:?}"
+    );
+    assert!(evs.iter().any(
+        |e| matches!(e, Event::Closed { error: Some(err) } if err.kind == ErrorKind::Injection)
+    ));
+    assert!(c.transmit().is_empty());
+}
+
+#[test]
+fn starttls_220_alone_still_asks_for_the_handshake() {
+    let mut cfg = config();
+    cfg.tls = TlsMode::RequiredStartTls;
+    let mut c = Client::new(T0, cfg);
+    c.receive(T0, b"220 mx\r\n");
+    take_output(&mut c);
+    c.receive(T0, b"250 mx\r\n");
+    take_output(&mut c);
+    events(&mut c);
+    c.receive(T0, b"220 go ahead\r\n");
+    assert_eq!(events(&mut c), vec![Event::StartTls]);
+}
+
+#[test]
+fn error_display_escapes_server_text() {
+    let mut c = ready("250-PIPELINING\r\n");
+    c.send(T0, envelope()).unwrap();
+    take_output(&mut c);
+    c.receive(T0, b"550 no\x1b[2J\r\n");
+    let evs = events(&mut c);
+    let shown: Vec<String> = evs
+        .iter()
+        .filter_map(|e| match e {
+            Event::TransactionFailed { error } => Some(error.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(shown.len(), 1, "{evs:?}");
+    assert!(shown[0].contains("550 no\\x1b[2J"), "{}", shown[0]);
+    assert!(!shown[0].chars().any(char::is_control), "{}", shown[0]);
+    // The raw bytes stay available.
+    let raw = evs.iter().find_map(|e| match e {
+        Event::TransactionFailed { error } => error.reply.as_ref().map(|r| r.raw_text().to_vec()),
+        _ => None,
+    });
+    assert_eq!(raw.as_deref(), Some(&b"no\x1b[2J"[..]));
+}
+
+#[test]
+fn a_transaction_keeps_its_reply_text_within_the_budget() {
+    let mut cfg = config();
+    cfg.tls = TlsMode::None;
+    cfg.max_transaction_reply_text = 10_000;
+    let mut c = Client::new(T0, cfg);
+    c.receive(T0, b"220 mx\r\n");
+    take_output(&mut c);
+    c.receive(T0, b"250-mx\r\n250 PIPELINING\r\n");
+    events(&mut c);
+    let rcpts = (0..20)
+        .map(|i| Recipient::new(ForwardPath::parse(&format!("r{i}@example.net")).unwrap()))
+        .collect();
+    let env = Envelope::new(ReversePath::parse("a@example.org").unwrap(), rcpts);
+    c.send(T0, env).unwrap();
+    take_output(&mut c);
+    let long = format!("550 {}\r\n", "x".repeat(3000));
+    let mut wire = b"250 ok\r\n".to_vec();
+    for _ in 0..20 {
+        wire.extend_from_slice(long.as_bytes());
+    }
+    wire.extend_from_slice(b"554 no valid recipients\r\n");
+    c.receive(T0, &wire);
+    let kept: usize = events(&mut c)
+        .iter()
+        .filter_map(|e| match e {
+            Event::RecipientRejected { error, .. } => error.reply.as_ref(),
+            _ => None,
+        })
+        .map(|r| r.raw_text().len())
+        .sum();
+    // 3 full replies fit in 10,000 bytes; the other 17 keep 128 bytes and a marker.
+    assert!(kept <= 10_000 + 17 * 200, "{kept}");
+    assert!(kept >= 3 * 3000, "{kept}");
 }

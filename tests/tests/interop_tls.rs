@@ -174,11 +174,7 @@ fn starttls_with_rustls_then_auth_and_delivery() {
     );
     assert!(c.client().is_authenticated());
     assert!(
-        c.client()
-            .capabilities()
-            .unwrap()
-            .auth
-            .contains(&"PLAIN".to_string()),
+        c.client().capabilities().unwrap().supports_auth("PLAIN"),
         "capabilities from after TLS"
     );
     assert_eq!(

@@ -112,6 +112,10 @@ impl Client {
 
     fn begin_auth(&mut self, now: Instant, auth: Auth) -> Result<(), alloc::string::String> {
         let caps = self.caps.clone().unwrap_or_default();
+        let offered: Vec<alloc::string::String> = caps
+            .auth_mechanisms()
+            .map(alloc::string::String::from)
+            .collect();
         let Some(mut mech) = auth
             .mechanisms
             .into_iter()
@@ -119,7 +123,7 @@ impl Client {
         else {
             return Err(format!(
                 "no mechanism we allow is offered (server offers: {})",
-                caps.auth.join(" ")
+                offered.join(" ")
             ));
         };
         // Rule 15: reusable secrets never travel without TLS unless the caller opted in.
@@ -130,7 +134,7 @@ impl Client {
                 mech.name()
             ));
         }
-        mech.offered(&caps.auth);
+        mech.offered(&offered);
         let initial = mech
             .initial_response(self.tls.as_ref())
             .map_err(|e| format!("{e}"))?;
@@ -229,10 +233,10 @@ impl Client {
         let Some(run) = self.auth_run.as_mut() else {
             return;
         };
-        let response = if reply.lines.len() != 1 {
+        let response = if reply.line_count() != 1 {
             Err(("a multi-line 334 challenge", None))
         } else {
-            match B64.decode(reply.lines[0].trim().as_bytes()) {
+            match B64.decode(reply.raw_text().trim_ascii()) {
                 Err(_) => Err(("a 334 challenge that is not base64", None)),
                 Ok(challenge) => match run.pending_initial.take() {
                     Some(initial) => Ok(initial),

@@ -53,6 +53,9 @@ pub struct Config {
     pub line_endings: LineEndings,
     /// Most message bytes held in the output queue before `body_capacity()` is 0.
     pub max_pending_body: usize,
+    /// Bytes of server reply text one transaction keeps in full (its per-recipient
+    /// replies included); later replies keep a short, marked prefix (rule 20).
+    pub max_transaction_reply_text: usize,
     /// Largest BDAT chunk; a bigger `body()` chunk is split (rule 14).
     pub max_bdat_chunk: usize,
     /// Emit [`crate::Event::Trace`] events for every line written and read.
@@ -77,6 +80,7 @@ impl Config {
             line_endings: LineEndings::Normalize,
             max_pending_body: 256 * 1024,
             max_bdat_chunk: 1024 * 1024,
+            max_transaction_reply_text: 64 * 1024,
             trace: false,
         }
     }

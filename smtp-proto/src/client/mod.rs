@@ -179,6 +179,12 @@ impl Client {
                 }
             }
         }
+        // STARTTLS was answered 220 in this read and nothing followed it: switch now.
+        // With injected bytes the session is already closed and no `StartTls` is
+        // emitted, so a driver never starts a handshake on an attacked stream.
+        if self.state == State::AwaitTls {
+            self.emit(Event::StartTls);
+        }
         self.after_input(now);
     }
 
@@ -436,8 +442,28 @@ impl Client {
         }
     }
 
+    /// Rule 20: the replies one transaction keeps (in its events) share a text
+    /// budget; past it each reply keeps only a short, marked prefix, in a buffer of
+    /// its own, so a server cannot make a transaction hold its 64 KiB replies by the
+    /// hundred.
+    fn within_text_budget(&mut self, reply: Reply) -> Reply {
+        let budget = self.config.max_transaction_reply_text;
+        let Some(tx) = self.tx.as_mut() else {
+            return reply;
+        };
+        let len = reply.raw_text().len();
+        if tx.reply_text_used + len <= budget {
+            tx.reply_text_used += len;
+            return reply;
+        }
+        let short = reply.truncated(TRUNCATED_REPLY_TEXT);
+        tx.reply_text_used = tx.reply_text_used.saturating_add(short.raw_text().len());
+        short
+    }
+
     /// Dispatches one complete reply to the phase that asked for it.
     fn on_reply(&mut self, now: Instant, reply: Reply) {
+        let reply = self.within_text_budget(reply);
         self.trace_reply(&reply);
         // rule 9: 421 at any point — even unasked — closes the session,
         // transient for everything in flight.
@@ -573,6 +599,9 @@ impl Client {
         self.out.push_body(piece);
     }
 }
+
+/// How much of a reply's text is kept once its transaction's text budget is spent.
+const TRUNCATED_REPLY_TEXT: usize = 128;
 
 /// How a failed session ends on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

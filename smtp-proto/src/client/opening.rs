@@ -36,7 +36,7 @@ impl Client {
             return;
         }
         // RFC 5321 §4.3.1: the greeting starts with the server's name.
-        let domain = first_word(reply.lines.first().map_or("", String::as_str));
+        let domain = first_word(reply.first_line());
         self.greeting_domain = Some(domain.clone());
         self.report.receiving_mx_helo = Some(domain.clone());
         self.emit(Event::Greeting { domain, reply });
@@ -92,10 +92,7 @@ impl Client {
             return;
         }
         // HELO: no extensions at all.
-        let caps = Capabilities {
-            domain: first_word(reply.lines.first().map_or("", String::as_str)),
-            ..Capabilities::default()
-        };
+        let caps = Capabilities::from_helo(&reply);
         self.learned(now, caps);
     }
 
@@ -127,8 +124,9 @@ impl Client {
     /// transient TLS error (no plaintext fallback inside the session).
     pub(super) fn on_starttls(&mut self, now: Instant, reply: Reply) {
         if reply.code == 220 {
+            // `receive` announces `StartTls` once the rest of the read is known to hold
+            // no injected bytes (rule 2).
             self.state = State::AwaitTls;
-            self.emit(Event::StartTls);
             return;
         }
         self.report.record_starttls_not_supported(Some(reply.code));
@@ -139,7 +137,8 @@ impl Client {
     }
 }
 
-/// The first space-separated word of a line.
-fn first_word(line: &str) -> String {
-    String::from(line.split(' ').next().unwrap_or(""))
+/// The first space-separated word of a line (invalid UTF-8 replaced).
+fn first_word(line: &[u8]) -> String {
+    let end = line.iter().position(|&b| b == b' ').unwrap_or(line.len());
+    String::from_utf8_lossy(&line[..end]).into_owned()
 }

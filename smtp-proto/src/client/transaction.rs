@@ -42,6 +42,8 @@ pub(super) struct Transaction {
     pub(super) all_rejected: Option<Error>,
     /// The body being taken, while the engine wants it.
     pub(super) body: Option<BodyState>,
+    /// Reply text kept so far by this transaction's events (rule 20).
+    pub(super) reply_text_used: usize,
     /// Which recipients have had their one outcome event (rule 18).
     pub(super) reported: Vec<bool>,
     /// LMTP: the first positive reply after the data, for [`Event::Delivered`].
@@ -109,6 +111,7 @@ impl Client {
             stop_rcpts: false,
             all_rejected: None,
             body: None,
+            reply_text_used: 0,
             reported: alloc::vec![false; recipients],
             lmtp_delivered: None,
             ended: false,
