@@ -28,6 +28,25 @@ pub const MAX_ENVID: usize = 100;
 pub const MAX_ORCPT: usize = 500;
 /// Our bound on any other parameter (keyword=value), so MAIL/RCPT lines stay bounded.
 pub const MAX_EXTRA_PARAM: usize = 512;
+/// Bound on all extra (caller-given) parameters of one MAIL or RCPT together. RFC 5321
+/// §4.5.3.1.4 lets extensions raise the 512-octet line limit by what they define; an
+/// unknown extension gets this much in total, so no line grows without bound.
+pub const MAX_EXTRA_PARAMS_TOTAL: usize = 512;
+/// Keywords the engine writes on MAIL itself (rule 13); an extra may not repeat one.
+const MAIL_KEYWORDS: &[&str] = &[
+    "SIZE",
+    "BODY",
+    "SMTPUTF8",
+    "REQUIRETLS",
+    "RET",
+    "ENVID",
+    "MT-PRIORITY",
+    "BY",
+    "HOLDFOR",
+    "HOLDUNTIL",
+];
+/// Keywords the engine writes on RCPT itself.
+const RCPT_KEYWORDS: &[&str] = &["NOTIFY", "ORCPT"];
 
 /// Why a command or parameter value cannot be made. The caller's fault.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -47,6 +66,22 @@ pub enum CommandError {
     /// A SASL mechanism name that is not 1–20 of `A-Z 0-9 - _` (RFC 4422 §3.1).
     #[error("invalid SASL mechanism name {0:?}")]
     BadMechanism(String),
+    /// A parameter the engine writes itself (`SIZE`, `BODY`, `NOTIFY`, ...), or one
+    /// given twice, among the extra parameters: it would let a caller contradict the
+    /// envelope (`SIZE=10 ... SIZE=1`).
+    #[error("parameter {0} is duplicated or written by the engine itself")]
+    DuplicateParam(String),
+    /// The extra parameters together are longer than [`MAX_EXTRA_PARAMS_TOTAL`].
+    #[error("extra parameters of {len} octets exceed {limit}")]
+    ExtraParamsTooLong {
+        /// Their encoded length.
+        len: usize,
+        /// The limit.
+        limit: usize,
+    },
+    /// A CR, LF or NUL would reach the command line (nothing is written).
+    #[error("a CR, LF or NUL in a command argument")]
+    LineBreak,
     /// The encoded line would exceed its length limit.
     #[error("command line of {len} octets exceeds the limit of {limit}")]
     LineTooLong {
@@ -363,8 +398,9 @@ pub struct RcptParams {
     pub extra: Vec<EsmtpParam>,
 }
 
-/// One client command.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One client command. Its `Debug` and `Display` show the redacted trace line, so
+/// AUTH payloads never reach a log (rule 11).
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Command {
     /// `EHLO host`
@@ -440,13 +476,19 @@ impl Command {
         }
     }
 
-    /// Checks every argument and the line length this command may have. `send`-time
-    /// validation calls this, so `encode` never produces a bad line.
+    /// Checks every argument and the line length this command may have: no CR, LF
+    /// or NUL anywhere in the line, no extra parameter that repeats one the engine
+    /// writes, and the RFC 5321 §4.5.3.1.4 length limit plus what the extensions in
+    /// use allow. [`Command::encode`] calls it, so no invalid line is ever written.
     pub fn validate(&self) -> Result<(), CommandError> {
         match self {
             Command::Auth { mechanism, .. } => check_mechanism(mechanism)?,
-            Command::Mail { params, .. } => check_mail_params(params)?,
+            Command::Mail { params, .. } => {
+                check_mail_params(params)?;
+                check_extras(&params.extra, MAIL_KEYWORDS)?;
+            }
             Command::Rcpt { params, .. } => {
+                check_extras(&params.extra, RCPT_KEYWORDS)?;
                 if matches!(
                     params.notify,
                     Some(Notify::On {
@@ -467,7 +509,12 @@ impl Command {
             _ => {}
         }
         let mut line = Vec::new();
-        self.encode(&mut line);
+        self.encode_unchecked(&mut line);
+        // The last guard against command injection: whatever built the arguments,
+        // only the final CRLF may end the line.
+        if memchr::memchr3(b'\r', b'\n', 0, &line[..line.len() - 2]).is_some() {
+            return Err(CommandError::LineBreak);
+        }
         let limit = self.line_limit();
         if line.len() > limit {
             return Err(CommandError::LineTooLong {
@@ -479,8 +526,10 @@ impl Command {
     }
 
     /// RFC 5321 §4.5.3.1.4: 512 octets, which extensions may raise: MAIL and RCPT
-    /// keep 512 for the command and path and add what their parameters bring (each
-    /// bounded: ENVID 100, ORCPT 500, others 512); AUTH has RFC 4954's 12288.
+    /// keep 512 for the command and path and add what their parameters bring. Every
+    /// built-in parameter is bounded by its own validation (ENVID 100, ORCPT 500, the
+    /// rest a few octets) and the extras together by [`MAX_EXTRA_PARAMS_TOTAL`], so the
+    /// limit itself is bounded. AUTH has RFC 4954's 12288.
     fn line_limit(&self) -> usize {
         match self {
             Command::Auth { .. } | Command::AuthResponse(_) => MAX_AUTH_LINE,
@@ -490,8 +539,17 @@ impl Command {
         }
     }
 
-    /// Appends the command line, CRLF included, to `out`.
-    pub fn encode(&self, out: &mut Vec<u8>) {
+    /// Validates the command ([`Command::validate`]) and appends its line, CRLF
+    /// included, to `out`; on an error nothing is appended.
+    pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), CommandError> {
+        self.validate()?;
+        self.encode_unchecked(out);
+        Ok(())
+    }
+
+    /// Appends the line without validating: only for commands the engine built from
+    /// validated parts (every request validates before it queues anything).
+    pub(crate) fn encode_unchecked(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(self.line(false).as_bytes());
         out.extend_from_slice(b"\r\n");
     }
@@ -561,6 +619,30 @@ fn check_mechanism(m: &str) -> Result<(), CommandError> {
     } else {
         Err(CommandError::BadMechanism(m.into()))
     }
+}
+
+/// An extra parameter may not repeat a keyword the engine writes, nor another extra;
+/// together they stay within [`MAX_EXTRA_PARAMS_TOTAL`].
+fn check_extras(extra: &[EsmtpParam], builtin: &[&str]) -> Result<(), CommandError> {
+    let mut len = 0;
+    for (i, e) in extra.iter().enumerate() {
+        let k = e.keyword();
+        let repeated = builtin.iter().any(|b| b.eq_ignore_ascii_case(k))
+            || extra[..i]
+                .iter()
+                .any(|o| o.keyword().eq_ignore_ascii_case(k));
+        if repeated {
+            return Err(CommandError::DuplicateParam(k.to_ascii_uppercase()));
+        }
+        len += 1 + k.len() + e.value().map_or(0, |v| v.len() + 1);
+    }
+    if len > MAX_EXTRA_PARAMS_TOTAL {
+        return Err(CommandError::ExtraParamsTooLong {
+            len,
+            limit: MAX_EXTRA_PARAMS_TOTAL,
+        });
+    }
+    Ok(())
 }
 
 fn check_mail_params(p: &MailParams) -> Result<(), CommandError> {
@@ -685,6 +767,13 @@ impl fmt::Display for Command {
     }
 }
 
+impl fmt::Debug for Command {
+    /// The redacted trace form: AUTH payloads show as `<redacted>`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Command").field(&self.trace_line()).finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -694,7 +783,7 @@ mod tests {
 
     fn line(c: &Command) -> String {
         let mut v = Vec::new();
-        c.encode(&mut v);
+        c.encode_unchecked(&mut v);
         String::from_utf8(v).unwrap()
     }
 
@@ -933,6 +1022,133 @@ mod tests {
             huge.validate(),
             Err(CommandError::LineTooLong { .. })
         ));
+    }
+
+    #[test]
+    fn encode_validates_so_no_hand_built_value_injects_a_command() {
+        let hostile = [
+            Command::Vrfy("x\r\nRSET".into()),
+            Command::Auth {
+                mechanism: "PLAIN\r\nRSET".into(),
+                initial: None,
+            },
+            Command::Mail {
+                from: ReversePath::null(),
+                params: MailParams {
+                    future_release: Some(FutureRelease::HoldUntil("2030\r\nRSET".into())),
+                    ..MailParams::default()
+                },
+            },
+        ];
+        for c in hostile {
+            let mut out = Vec::new();
+            assert!(c.encode(&mut out).is_err(), "{c:?}");
+            assert!(out.is_empty(), "nothing written for {c:?}");
+        }
+        let mut out = Vec::new();
+        Command::Noop.encode(&mut out).unwrap();
+        assert_eq!(out, b"NOOP\r\n");
+    }
+
+    #[test]
+    fn general_literals_are_validated_at_construction() {
+        use crate::address::{AddressLiteral, GeneralLiteral};
+        assert!(GeneralLiteral::new("x", "y]\r\nMAIL FROM:<forged@evil.example>").is_err());
+        assert!(GeneralLiteral::new("x\r\n", "y").is_err());
+        assert!(GeneralLiteral::new("IPv6", "y").is_err());
+        let g = GeneralLiteral::new("x-tag", "content").unwrap();
+        let host = Host::Literal(AddressLiteral::General(g));
+        assert_eq!(line(&Command::Ehlo(host)), "EHLO [x-tag:content]\r\n");
+    }
+
+    #[test]
+    fn extras_may_not_repeat_engine_parameters_or_each_other() {
+        let extra = |k: &str, v: &str| EsmtpParam::new(k, Some(v), false).unwrap();
+        let mail = |extra: Vec<EsmtpParam>| Command::Mail {
+            from: ReversePath::null(),
+            params: MailParams {
+                size: Some(10),
+                extra,
+                ..MailParams::default()
+            },
+        };
+        for k in MAIL_KEYWORDS {
+            assert_eq!(
+                mail(vec![extra(&k.to_ascii_lowercase(), "1")]).validate(),
+                Err(CommandError::DuplicateParam(String::from(*k)))
+            );
+        }
+        assert_eq!(
+            mail(vec![extra("X-A", "1"), extra("x-a", "2")]).validate(),
+            Err(CommandError::DuplicateParam("X-A".into()))
+        );
+        assert_eq!(
+            mail(vec![extra("X-A", "1"), extra("X-B", "2")]).validate(),
+            Ok(())
+        );
+        let rcpt = |k: &str| Command::Rcpt {
+            to: ForwardPath::parse("b@example.net").unwrap(),
+            params: RcptParams {
+                extra: vec![extra(k, "x")],
+                ..RcptParams::default()
+            },
+        };
+        assert!(matches!(
+            rcpt("NOTIFY").validate(),
+            Err(CommandError::DuplicateParam(_))
+        ));
+        assert!(matches!(
+            rcpt("orcpt").validate(),
+            Err(CommandError::DuplicateParam(_))
+        ));
+        assert_eq!(rcpt("RRVS").validate(), Ok(()));
+    }
+
+    #[test]
+    fn extras_together_are_bounded() {
+        let many: Vec<EsmtpParam> = (0..2000)
+            .map(|i| EsmtpParam::new(&format!("X{i}"), Some(&"v".repeat(500)), false).unwrap())
+            .collect();
+        let c = Command::Mail {
+            from: ReversePath::null(),
+            params: MailParams {
+                extra: many,
+                ..MailParams::default()
+            },
+        };
+        assert!(matches!(
+            c.validate(),
+            Err(CommandError::ExtraParamsTooLong {
+                limit: MAX_EXTRA_PARAMS_TOTAL,
+                ..
+            })
+        ));
+        // Right at the bound: one extra of exactly MAX_EXTRA_PARAMS_TOTAL octets
+        // (" X=" plus the value) passes; one more octet does not.
+        let at = |n: usize| Command::Mail {
+            from: ReversePath::null(),
+            params: MailParams {
+                extra: vec![EsmtpParam::new("X", Some(&"v".repeat(n)), false).unwrap()],
+                ..MailParams::default()
+            },
+        };
+        assert_eq!(at(MAX_EXTRA_PARAMS_TOTAL - 3).validate(), Ok(()));
+        assert!(at(MAX_EXTRA_PARAMS_TOTAL - 2).validate().is_err());
+    }
+
+    #[test]
+    fn debug_never_shows_auth_payloads() {
+        let c = Command::Auth {
+            mechanism: "PLAIN".into(),
+            initial: Some(b"\0user\0hunter2".to_vec()),
+        };
+        let shown = format!("{c:?} {c}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("AHVzZXIAaHVudGVyMg"),
+            "{shown}"
+        );
+        let r = format!("{:?}", Command::AuthResponse(b"hunter2".to_vec()));
+        assert!(!r.contains("hunter2") && !r.contains("aHVudGVyMg"), "{r}");
     }
 
     proptest! {

@@ -267,7 +267,7 @@ impl BdatEncoder {
 
     /// Appends the `BDAT n[ LAST]\r\n` line (RFC 3030 §2) to `out`.
     pub fn frame(size: u64, last: bool, out: &mut alloc::vec::Vec<u8>) {
-        crate::command::Command::Bdat { size, last }.encode(out);
+        crate::command::Command::Bdat { size, last }.encode_unchecked(out);
     }
 }
 

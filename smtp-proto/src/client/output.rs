@@ -39,7 +39,7 @@ impl OutputQueue {
     pub(crate) fn push_command(&mut self, cmd: &Command) {
         // One reused line buffer: no allocation per command once it has grown.
         self.line.clear();
-        cmd.encode(&mut self.line);
+        cmd.encode_unchecked(&mut self.line);
         self.tail.extend_from_slice(&self.line);
         self.queued += self.line.len() as u64;
     }
