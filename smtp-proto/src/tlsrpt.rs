@@ -152,7 +152,7 @@ impl TlsReport {
     /// URI (mox fills only the reason code too).
     pub fn record_handshake_failure(&mut self, kind: TlsFailureKind, detail: &str) {
         self.failure_count += 1;
-        let reason = (!detail.is_empty()).then(|| String::from(detail));
+        let reason = (!detail.is_empty()).then(|| report_text(detail));
         self.add_detail(kind.into(), reason, None);
     }
 
@@ -178,7 +178,7 @@ impl TlsReport {
             result_type,
             sending_mta_ip: self.context.sending_mta_ip,
             receiving_mx_hostname: self.context.receiving_mx_hostname.clone(),
-            receiving_mx_helo: self.receiving_mx_helo.clone(),
+            receiving_mx_helo: self.receiving_mx_helo.as_deref().map(report_text),
             receiving_ip: self.context.receiving_ip,
             failed_session_count: 1,
             additional_information: info,
@@ -195,6 +195,26 @@ impl TlsReport {
             None => self.failures.push(d),
         }
     }
+}
+
+/// Longest text a report keeps from outside (a driver's TLS error, the server's
+/// greeting name); longer text is cut and marked (rule 20).
+pub const MAX_REPORT_TEXT: usize = 256;
+
+/// `text` fit for a report: control characters become `?` (reports are read by
+/// people and parsers; a server's name or a TLS library's message must not inject
+/// lines), and at most [`MAX_REPORT_TEXT`] bytes are kept.
+pub(crate) fn report_text(text: &str) -> String {
+    const MARKER: &str = "...";
+    let mut out = String::with_capacity(text.len().min(MAX_REPORT_TEXT));
+    for c in text.chars() {
+        if out.len() + c.len_utf8() > MAX_REPORT_TEXT - MARKER.len() {
+            out.push_str(MARKER);
+            break;
+        }
+        out.push(if c.is_control() { '?' } else { c });
+    }
+    out
 }
 
 /// RFC 8446 §6 alert names for the alerts a server sends after a handshake.
@@ -277,5 +297,31 @@ mod tests {
             r.failures[0].failure_reason_code.as_deref(),
             Some("tls-remote-alert-42-bad-certificate")
         );
+    }
+
+    #[test]
+    fn outside_text_in_reports_is_capped_and_sanitised() {
+        let mut r = TlsReport {
+            receiving_mx_helo: Some("mx\nINFO forged".into()),
+            ..TlsReport::default()
+        };
+        let huge = "x".repeat(10 * 1024 * 1024);
+        r.record_handshake_failure(TlsFailureKind::Handshake, &huge);
+        r.record_handshake_failure(TlsFailureKind::Handshake, "bad\r\ncert\x1b[2J");
+        let reasons: Vec<&str> = r
+            .failures
+            .iter()
+            .filter_map(|f| f.failure_reason_code.as_deref())
+            .collect();
+        assert_eq!(reasons.len(), 2);
+        assert_eq!(reasons[0].len(), MAX_REPORT_TEXT);
+        assert!(reasons[0].ends_with("..."));
+        assert_eq!(reasons[1], "bad??cert?[2J");
+        assert_eq!(
+            r.failures[0].receiving_mx_helo.as_deref(),
+            Some("mx?INFO forged")
+        );
+        // Short text is kept as it is.
+        assert_eq!(report_text("tls-alert-42"), "tls-alert-42");
     }
 }

@@ -237,7 +237,9 @@ impl Client {
         if matches!(self.state, State::AwaitTls | State::AwaitImplicitTls) {
             self.report
                 .record_handshake_failure(failure.kind, &failure.detail);
-            let detail = alloc::format!("TLS handshake failed: {}", failure.detail);
+            // The driver's text is bounded and cleaned like the report's (rule 20).
+            let shown = crate::tlsrpt::report_text(&failure.detail);
+            let detail = alloc::format!("TLS handshake failed: {shown}");
             let err = Error::new(ErrorKind::Tls, false, Some(Verb::StartTls), detail);
             self.fail_session(now, err, Ending::Silent);
         }
