@@ -176,7 +176,10 @@ pub use address::{
     AddressError, AddressLiteral, Domain, ForwardPath, GeneralLiteral, Host, Mailbox, ReversePath,
 };
 pub use capabilities::{Capabilities, Limits};
-pub use client::{Auth, Client, Config, Envelope, Event, Recipient, TlsMode, Trace, Transmit};
+pub use client::{
+    Auth, Client, Config, Delivery, DeliveryFold, Envelope, Event, Recipient, TlsMode, Trace,
+    Transmit,
+};
 pub use command::{Command, CommandError, MailParams, RcptParams, Verb};
 pub use data::{BdatEncoder, DataEncoder, DataError, LineEndings};
 pub use error::{Error, ErrorKind, UsageError};

@@ -38,8 +38,10 @@ impl ChannelBindingKind {
 }
 
 /// Facts about an established TLS session, handed over by the driver with
-/// `Client::tls_established`.
+/// `Client::tls_established`. Build with `TlsInfo::default()` and set what the TLS
+/// library tells (`#[non_exhaustive]`: new facts get defaults).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct TlsInfo {
     /// Channel binding data, when the driver's TLS library exposes it.
     pub channel_binding: Option<ChannelBinding>,
@@ -47,6 +49,9 @@ pub struct TlsInfo {
     pub protocol: Option<String>,
     /// Cipher suite name, for logs.
     pub cipher_suite: Option<String>,
+    /// The server's certificate chain, DER, leaf first (for logs, pinning, DANE
+    /// checks after the fact).
+    pub peer_certificates: Vec<Vec<u8>>,
 }
 
 /// Why the driver's TLS handshake failed, in RFC 8460 §4.3 terms so that TLS reports

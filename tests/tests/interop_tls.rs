@@ -131,16 +131,15 @@ fn upgrade(roots: RootCertStore) -> TlsUpgrade {
         let exported = conn
             .export_keying_material(&mut binding, b"EXPORTER-Channel-Binding", None)
             .is_ok();
-        let info = TlsInfo {
-            channel_binding: exported.then(|| ChannelBinding {
-                kind: ChannelBindingKind::TlsExporter,
-                data: binding.to_vec(),
-            }),
-            protocol: conn.protocol_version().map(|v| format!("{v:?}")),
-            cipher_suite: conn
-                .negotiated_cipher_suite()
-                .map(|c| format!("{:?}", c.suite())),
-        };
+        let mut info = TlsInfo::default();
+        info.channel_binding = exported.then(|| ChannelBinding {
+            kind: ChannelBindingKind::TlsExporter,
+            data: binding.to_vec(),
+        });
+        info.protocol = conn.protocol_version().map(|v| format!("{v:?}"));
+        info.cipher_suite = conn
+            .negotiated_cipher_suite()
+            .map(|c| format!("{:?}", c.suite()));
         let tls: Box<dyn Stream> = Box::new(Tls(StreamOwned::new(conn, plain)));
         Ok((tls, info))
     })

@@ -10,6 +10,7 @@
 mod auth;
 mod body;
 mod config;
+mod delivery;
 mod event;
 mod expect;
 mod opening;
@@ -23,6 +24,7 @@ use bytes::Bytes;
 
 pub use auth::Auth;
 pub use config::{Config, Envelope, Recipient, TlsMode};
+pub use delivery::{Delivery, DeliveryFold};
 pub use event::{Event, Trace};
 pub use output::Transmit;
 

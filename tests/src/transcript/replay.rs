@@ -102,14 +102,13 @@ pub fn config_for(case: &Case) -> Result<Config, String> {
 /// The channel binding the runner's `{"tls": "ok"}` reports: `tls-exporter` with the
 /// 32 bytes 0x00..0x1f, so SCRAM-PLUS transcripts are reproducible.
 pub fn test_tls_info() -> TlsInfo {
-    TlsInfo {
-        channel_binding: Some(ChannelBinding {
-            kind: ChannelBindingKind::TlsExporter,
-            data: (0u8..32).collect(),
-        }),
-        protocol: Some("TLSv1.3".into()),
-        cipher_suite: None,
-    }
+    let mut info = TlsInfo::default();
+    info.channel_binding = Some(ChannelBinding {
+        kind: ChannelBindingKind::TlsExporter,
+        data: (0u8..32).collect(),
+    });
+    info.protocol = Some("TLSv1.3".into());
+    info
 }
 
 /// Builds the mechanism `config.auth` names.
