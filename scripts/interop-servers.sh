@@ -1,38 +1,241 @@
 #!/usr/bin/env bash
-# Installs (if needed) and starts the real servers the interop tests talk to, all on
-# 127.0.0.1: aiosmtpd (port 2525, stores messages), Postfix smtp-sink (2526, SMTP) and
-# smtp-sink -L (2527, LMTP). Prints the environment the tests read. Idempotent.
+# The real servers the interop tests talk to, all on 127.0.0.1, each with a throwaway
+# configuration under $INTEROP_DIR (default /tmp/smtp-engine-interop).
+#
+#   scripts/interop-servers.sh start   installs what is missing, stops whatever a
+#                                      previous start left running, starts every
+#                                      server, waits for every port and prints the
+#                                      environment the tests read (KEY=value lines)
+#   scripts/interop-servers.sh stop    stops every process start started, by the pid
+#                                      files it wrote, and waits for them to exit
+#
+# Servers (all required; start fails with the server's log if one does not come up):
+#   2525 aiosmtpd (scripts/aiosmtpd_store.py)   2526 Postfix smtp-sink
+#   2527 Postfix smtp-sink -L (LMTP)
+# Progress and errors go to stderr; stdout carries only the KEY=value lines.
 set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
 dir=${INTEROP_DIR:-/tmp/smtp-engine-interop}
-mkdir -p "$dir"
+case $dir in /*) ;; *) dir=$PWD/$dir ;; esac
 
-if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
-  pip install --quiet aiosmtpd
-fi
-if ! command -v smtp-sink >/dev/null && [ ! -x /usr/sbin/smtp-sink ]; then
-  export DEBIAN_FRONTEND=noninteractive
-  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
-  # Keep package scripts from starting a system-wide Postfix.
-  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
-  apt-get update -qq && apt-get install -y -qq postfix >/dev/null
-fi
-sink=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
+AIOSMTPD_PORT=2525
+SINK_PORT=2526
+LMTP_SINK_PORT=2527
+ALL_PORTS="$AIOSMTPD_PORT $SINK_PORT $LMTP_SINK_PORT"
 
-start() { # name port command...
-  local name=$1 port=$2; shift 2
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-    nohup "$@" >"$dir/$name.log" 2>&1 &
-    echo $! >"$dir/$name.pid"
-  fi
+# Every pid file start writes: name, file, and a word the process's command line must
+# contain (so a stale file whose pid was reused by something else is never acted on).
+PIDFILES="aiosmtpd:$dir/aiosmtpd.pid:aiosmtpd_store
+smtp-sink:$dir/smtp-sink.pid:smtp-sink
+lmtp-sink:$dir/lmtp-sink.pid:smtp-sink"
+
+log() { echo "interop-servers: $*" >&2; }
+starting=
+die() {
+  log "$*"
+  # A start that fails stops whatever it had started.
+  [ -z "$starting" ] || stop_all
+  exit 1
 }
-start aiosmtpd 2525 python3 "$(dirname "$0")/aiosmtpd_store.py" 2525 "$dir/aiosmtpd"
-start smtp-sink 2526 "$sink" -u nobody 127.0.0.1:2526 100
-start lmtp-sink 2527 "$sink" -u nobody -L 127.0.0.1:2527 100
 
-for port in 2525 2526 2527; do
-  for _ in $(seq 50); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-    sleep 0.2
+# ---------------------------------------------------------------- stopping
+
+# The pid recorded in FILE if that process is alive and its command line has WORD.
+live_pid() { # file word
+  local pid
+  [ -f "$1" ] || return 1
+  pid=$(tr -dc 0-9 <"$1")
+  [ -n "$pid" ] && [ -r "/proc/$pid/cmdline" ] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$2" || return 1
+  echo "$pid"
+}
+
+# Processes in session SID (every server here is started as a session leader, so its
+# session is the server and every child it forked). With "z", zombies only: processes
+# already gone, but not yet reaped (here by init, a second or two later).
+session_pids() { # sid [z]
+  ps -e -o pid=,sid=,stat= |
+    awk -v s="$1" -v z="${2:-}" '$2 == s && (z == "" ? $3 !~ /^Z/ : $3 ~ /^Z/) { print $1 }'
+}
+
+# Stops every server with a live pid file: TERM to each (a daemon's master process
+# takes its children with it), then waits until no process of their sessions is left,
+# zombies included; KILL after 10 s.
+stop_all() {
+  local name file word pid sid sids="" names="" left="" z
+  while IFS=: read -r name file word; do
+    if pid=$(live_pid "$file" "$word"); then
+      sid=$(ps -o sid= -p "$pid" | tr -d ' ')
+      if [ "$sid" = "$pid" ]; then
+        kill -TERM "$pid" 2>/dev/null || true
+        sids="$sids $sid"
+        names="$names $name($pid)"
+      else
+        log "$name: pid $pid is not a session leader; leaving it alone"
+      fi
+    fi
+    rm -f "$file"
+  done <<<"$PIDFILES"
+  [ -n "$sids" ] || return 0
+  for _ in $(seq 100); do # 10 s
+    left=$(for sid in $sids; do session_pids "$sid"; done)
+    [ -n "$left" ] || break
+    sleep 0.1
   done
-done
-echo "INTEROP_DIR=$dir"
+  if [ -n "$left" ]; then
+    log "still running after 10 s, killing: ${left//$'\n'/ }"
+    # shellcheck disable=SC2086 # one pid a word
+    kill -KILL $left 2>/dev/null || true
+  fi
+  for _ in $(seq 50); do # 5 s for the zombies to be reaped
+    z=$(for sid in $sids; do session_pids "$sid"; session_pids "$sid" z; done)
+    [ -n "$z" ] || break
+    sleep 0.1
+  done
+  [ -z "$z" ] || log "not yet reaped: ${z//$'\n'/ }"
+  log "stopped$names"
+}
+
+# ---------------------------------------------------------------- installing
+
+missing_packages() {
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+      echo "$p"
+  done
+}
+
+apt_updated=
+apt_update() {
+  [ -n "$apt_updated" ] || apt-get update -qq >&2
+  apt_updated=1
+}
+
+install_packages() {
+  local missing created_policy=
+  missing=$(missing_packages "$@")
+  [ -n "$missing" ] || return 0
+  log "installing: ${missing//$'\n'/ }"
+  export DEBIAN_FRONTEND=noninteractive
+  # "No configuration": the package installs no system-wide main.cf of its own.
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  # Keep package scripts from starting system-wide daemons; remove the guard again
+  # only if it was not there before.
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    created_policy=1
+  fi
+  apt_update
+  # shellcheck disable=SC2086
+  if ! apt-get install -y -qq --no-install-recommends $missing >"$dir/apt.log" 2>&1; then
+    [ -z "$created_policy" ] || rm -f /usr/sbin/policy-rc.d
+    cat "$dir/apt.log" >&2
+    die "apt-get install failed"
+  fi
+  [ -z "$created_policy" ] || rm -f /usr/sbin/policy-rc.d
+}
+
+# The interpreter that runs aiosmtpd_store.py: the first of python3 on PATH (which may
+# be a pyenv one) and Debian's /usr/bin/python3 that has aiosmtpd; none if neither has.
+find_python() {
+  local py
+  for py in "$(command -v python3 || true)" /usr/bin/python3; do
+    if [ -n "$py" ] && "$py" -c 'import aiosmtpd' 2>/dev/null; then
+      echo "$py"
+      return
+    fi
+  done
+}
+
+# ---------------------------------------------------------------- helpers
+
+# Whether something listens on TCP port $1, asked of the kernel rather than by
+# connecting (a probe connection would show up in every server's log as an aborted
+# session or a failed TLS handshake).
+port_listening() { [ -n "$(ss -Hltn "sport = :$1")" ]; }
+
+# Starts a foreground server as its own session leader; its pid goes to PIDFILE.
+spawn() { # pidfile logfile command...
+  local pidfile=$1 logfile=$2
+  shift 2
+  # shellcheck disable=SC2016 # $$ and $@ are the inner shell's
+  setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" </dev/null >"$logfile" 2>&1 &
+}
+
+wait_port() { # name port logfile
+  for _ in $(seq 200); do # 20 s
+    port_listening "$2" && return 0
+    sleep 0.1
+  done
+  log "$1 did not come up on port $2 within 20 s; its log ($3):"
+  tail -n 50 "$3" >&2 || true
+  die "$1 failed"
+}
+
+# ---------------------------------------------------------------- servers
+
+start_sinks() {
+  mkdir -p "$dir/aiosmtpd"
+  spawn "$dir/aiosmtpd.pid" "$dir/aiosmtpd.log" \
+    "$PYTHON" "$here/aiosmtpd_store.py" "$AIOSMTPD_PORT" "$dir/aiosmtpd"
+  spawn "$dir/smtp-sink.pid" "$dir/smtp-sink.log" \
+    "$SINK" -u nobody "127.0.0.1:$SINK_PORT" 100
+  spawn "$dir/lmtp-sink.pid" "$dir/lmtp-sink.log" \
+    "$SINK" -u nobody -L "127.0.0.1:$LMTP_SINK_PORT" 100
+}
+
+# ---------------------------------------------------------------- main
+
+start_all() {
+  local port
+  mkdir -p "$dir"
+  stop_all
+  starting=1
+  # postfix: smtp-sink; iproute2: ss, to see which ports listen; and
+  # python3-aiosmtpd (aiosmtpd for Debian's python3) unless a python3 has aiosmtpd.
+  local packages="postfix iproute2"
+  PYTHON=$(find_python)
+  [ -n "$PYTHON" ] || packages="$packages python3-aiosmtpd"
+  # shellcheck disable=SC2086
+  install_packages $packages
+  if [ -z "$PYTHON" ]; then
+    PYTHON=$(find_python)
+    [ -n "$PYTHON" ] || die "python3-aiosmtpd is installed but no python3 imports aiosmtpd"
+  fi
+  SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
+  for port in $ALL_PORTS; do
+    port_listening "$port" && die "port $port is already in use by another process:
+$(ss -ltnp "sport = :$port" 2>/dev/null)"
+  done
+  # Fresh state every run: stores and logs.
+  rm -rf "${dir:?}/aiosmtpd" "${dir:?}/bin"
+  rm -f "$dir"/*.log
+  # interop_tls.rs runs "python3": this one, with aiosmtpd, goes first on PATH.
+  mkdir -p "$dir/bin"
+  ln -s "$PYTHON" "$dir/bin/python3"
+
+  start_sinks
+  wait_port aiosmtpd $AIOSMTPD_PORT "$dir/aiosmtpd.log"
+  wait_port smtp-sink $SINK_PORT "$dir/smtp-sink.log"
+  wait_port lmtp-sink $LMTP_SINK_PORT "$dir/lmtp-sink.log"
+  log "all servers up"
+
+  cat <<EOF
+INTEROP_DIR=$dir
+INTEROP_BIN=$dir/bin
+INTEROP_PYTHON=$PYTHON
+INTEROP_AIOSMTPD_PORT=$AIOSMTPD_PORT
+INTEROP_AIOSMTPD_STORE=$dir/aiosmtpd
+INTEROP_SINK_PORT=$SINK_PORT
+INTEROP_LMTP_SINK_PORT=$LMTP_SINK_PORT
+EOF
+}
+
+case ${1:-start} in
+start) start_all ;;
+stop) stop_all ;;
+*) die "usage: $0 start|stop" ;;
+esac
