@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The real servers the interop tests talk to, all on 127.0.0.1, each with a throwaway
-# configuration under $INTEROP_DIR (default /tmp/smtp-engine-interop).
+# configuration under $INTEROP_DIR (default /tmp/smtp-engine-interop). See
+# tests/INTEROP.md for what each one offers.
 #
 #   scripts/interop-servers.sh start   installs what is missing, stops whatever a
 #                                      previous start left running, starts every
@@ -12,7 +13,7 @@
 # Servers (all required; start fails with the server's log if one does not come up):
 #   2525 aiosmtpd (scripts/aiosmtpd_store.py)   2526 Postfix smtp-sink
 #   2527 Postfix smtp-sink -L (LMTP)            2530/2531 Postfix smtpd STARTTLS/TLS
-#   2532 Dovecot LMTP
+#   2532 Dovecot LMTP                           2533/2534 Exim plain/TLS
 # Progress and errors go to stderr; stdout carries only the KEY=value lines.
 set -euo pipefail
 
@@ -26,8 +27,10 @@ LMTP_SINK_PORT=2527
 POSTFIX_PORT=2530
 POSTFIX_TLS_PORT=2531
 DOVECOT_LMTP_PORT=2532
+EXIM_PORT=2533
+EXIM_TLS_PORT=2534
 ALL_PORTS="$AIOSMTPD_PORT $SINK_PORT $LMTP_SINK_PORT $POSTFIX_PORT $POSTFIX_TLS_PORT \
-$DOVECOT_LMTP_PORT"
+$DOVECOT_LMTP_PORT $EXIM_PORT $EXIM_TLS_PORT"
 
 # Every pid file start writes: name, file, and a word the process's command line must
 # contain (so a stale file whose pid was reused by something else is never acted on).
@@ -35,7 +38,8 @@ PIDFILES="aiosmtpd:$dir/aiosmtpd.pid:aiosmtpd_store
 smtp-sink:$dir/smtp-sink.pid:smtp-sink
 lmtp-sink:$dir/lmtp-sink.pid:smtp-sink
 postfix:$dir/postfix/queue/pid/master.pid:master
-dovecot:$dir/dovecot/run/master.pid:dovecot"
+dovecot:$dir/dovecot/run/master.pid:dovecot
+exim:$dir/exim/exim.pid:exim"
 
 log() { echo "interop-servers: $*" >&2; }
 starting=
@@ -66,9 +70,9 @@ session_pids() { # sid [z]
     awk -v s="$1" -v z="${2:-}" '$2 == s && (z == "" ? $3 !~ /^Z/ : $3 ~ /^Z/) { print $1 }'
 }
 
-# Stops every server with a live pid file: TERM to each (a daemon's master process
-# takes its children with it), then waits until no process of their sessions is left,
-# zombies included; KILL after 10 s.
+# Stops every server with a live pid file: TERM to each (Postfix master, the Dovecot
+# master and the Exim daemon take their children with them), then waits until no
+# process of their sessions is left, zombies included; KILL after 10 s.
 stop_all() {
   local name file word pid sid sids="" names="" left="" z
   while IFS=: read -r name file word; do
@@ -145,6 +149,40 @@ install_packages() {
   [ -z "$created_policy" ] || rm -f /usr/sbin/policy-rc.d
 }
 
+# Debian's exim4 conflicts with postfix (both are mail-transport-agent), so its daemon
+# is downloaded and unpacked under the run directory instead of installed.
+EXIM_PKG=$dir/exim-pkg
+EXIM_BIN=$EXIM_PKG/root/usr/sbin/exim4
+install_exim() {
+  local deb
+  if [ ! -x "$EXIM_BIN" ]; then
+    mkdir -p "$EXIM_PKG"
+    rm -f "$EXIM_PKG"/*.deb
+    log "downloading exim4-daemon-light"
+    if ! (cd "$EXIM_PKG" && apt-get download -qq -o APT::Sandbox::User=root \
+      exim4-daemon-light >&2); then
+      apt_update
+      (cd "$EXIM_PKG" && apt-get download -qq -o APT::Sandbox::User=root \
+        exim4-daemon-light >&2) || die "apt-get download exim4-daemon-light failed"
+    fi
+    deb=$(ls "$EXIM_PKG"/exim4-daemon-light_*.deb)
+    rm -rf "$EXIM_PKG/root"
+    dpkg -x "$deb" "$EXIM_PKG/root"
+  fi
+  # The unpacked binary's shared libraries (its Depends without exim4-base/debconf).
+  install_packages libc6 libcrypt1 libdb5.3 libgnutls-dane0 libgnutls30 libidn12 \
+    libidn2-0 libnsl2 libpcre2-8-0
+  if ldd "$EXIM_BIN" | grep -q 'not found'; then
+    ldd "$EXIM_BIN" >&2
+    die "exim: shared libraries missing"
+  fi
+  # The user Debian's exim4 is built to run as (EXIM_USER=ref:Debian-exim).
+  if ! getent passwd Debian-exim >/dev/null; then
+    useradd --system --user-group --no-create-home --home-dir /nonexistent \
+      --shell /usr/sbin/nologin Debian-exim
+  fi
+}
+
 # The interpreter that runs aiosmtpd_store.py: the first of python3 on PATH (which may
 # be a pyenv one) and Debian's /usr/bin/python3 that has aiosmtpd; none if neither has.
 find_python() {
@@ -199,7 +237,9 @@ make_certs() {
   openssl x509 -req -in "$t/leaf.csr" -CA "$t/ca.pem" -CAkey "$t/ca.key" \
     -CAcreateserial -days 30 -extfile "$t/leaf.ext" -out "$t/cert.pem" 2>/dev/null
   cat "$t/cert.pem" "$t/ca.pem" >"$t/chain.pem"
-  chmod 0600 "$t/key.pem"
+  # Exim reads the key per connection as Debian-exim; the others read it as root.
+  chgrp Debian-exim "$t/key.pem"
+  chmod 0640 "$t/key.pem"
   chmod 0644 "$t/ca.pem" "$t/cert.pem" "$t/chain.pem"
 }
 
@@ -385,6 +425,79 @@ EOF
   }
 }
 
+start_exim() {
+  local e=$dir/exim
+  mkdir -p "$e/spool" "$e/log" "$e/mail" "$e/bin"
+  chown Debian-exim:Debian-exim "$e/spool" "$e/log" "$e/mail"
+  install -m 0755 "$here/interop_store.sh" "$e/bin/store"
+  cat >"$e/exim.conf" <<EOF
+# Private Exim for the interop tests. Generated by interop-servers.sh.
+primary_hostname = exim.interop.test
+# Exim re-executes itself to deliver and to run the queue: this binary, not the
+# /usr/sbin/exim4 it was built for.
+exim_path = $EXIM_BIN
+exim_user = Debian-exim
+exim_group = Debian-exim
+never_users = root
+spool_directory = $e/spool
+log_file_path = $e/log/%slog
+pid_file_path = $e/exim.pid
+local_interfaces = <; 127.0.0.1.$EXIM_PORT ; 127.0.0.1.$EXIM_TLS_PORT
+tls_on_connect_ports = $EXIM_TLS_PORT
+tls_certificate = $dir/tls/chain.pem
+tls_privatekey = $dir/tls/key.pem
+tls_advertise_hosts = *
+chunking_advertise_hosts = *
+smtputf8_advertise_hosts = *
+pipelining_advertise_hosts = *
+dsn_advertise_hosts = *
+accept_8bitmime = true
+message_size_limit = 10M
+host_lookup =
+rfc1413_hosts =
+keep_environment =
+# No Received: header: the stored file is the message as the client sent it.
+received_header_text =
+acl_smtp_rcpt = acl_rcpt
+acl_smtp_data = acl_data
+
+begin acl
+acl_rcpt:
+  deny    local_parts = nobody
+          message = no such user
+  accept  hosts = 127.0.0.1
+  deny
+acl_data:
+  accept
+
+begin routers
+store:
+  driver = accept
+  caseful_local_part = true
+  transport = store
+
+begin transports
+# A pipe rather than appendfile: Exim 4.94+ refuses the (tainted) recipient in an
+# appendfile path, and the pipe's environment carries it untainted to the script.
+store:
+  driver = pipe
+  command = $e/bin/store $e/mail
+  user = Debian-exim
+  group = Debian-exim
+  message_prefix =
+  message_suffix =
+  return_fail_output = true
+  temp_errors = 75
+
+begin retry
+*  *  F,1h,1m
+EOF
+  "$EXIM_BIN" -C "$e/exim.conf" -bd -q1m >"$e/exim.start.log" 2>&1 || {
+    cat "$e/exim.start.log" "$e/log/paniclog" >&2 2>/dev/null || true
+    die "exim did not start"
+  }
+}
+
 # ---------------------------------------------------------------- main
 
 start_all() {
@@ -406,12 +519,13 @@ start_all() {
     [ -n "$PYTHON" ] || die "python3-aiosmtpd is installed but no python3 imports aiosmtpd"
   fi
   SINK=$(command -v smtp-sink || echo /usr/sbin/smtp-sink)
+  install_exim
   for port in $ALL_PORTS; do
     port_listening "$port" && die "port $port is already in use by another process:
 $(ss -ltnp "sport = :$port" 2>/dev/null)"
   done
   # Fresh state every run: configurations, queues, stores, logs, certificates.
-  rm -rf "${dir:?}/aiosmtpd" "$dir/tls" "$dir/postfix" "$dir/dovecot" "${dir:?}/bin"
+  rm -rf "${dir:?}/aiosmtpd" "$dir/tls" "$dir/postfix" "$dir/dovecot" "$dir/exim" "${dir:?}/bin"
   rm -f "$dir"/*.log
   make_certs
   # interop_tls.rs runs "python3": this one, with aiosmtpd, goes first on PATH.
@@ -421,12 +535,15 @@ $(ss -ltnp "sport = :$port" 2>/dev/null)"
   start_sinks
   start_dovecot
   start_postfix
+  start_exim
   wait_port aiosmtpd $AIOSMTPD_PORT "$dir/aiosmtpd.log"
   wait_port smtp-sink $SINK_PORT "$dir/smtp-sink.log"
   wait_port lmtp-sink $LMTP_SINK_PORT "$dir/lmtp-sink.log"
   wait_port dovecot $DOVECOT_LMTP_PORT "$dir/dovecot/dovecot.log"
   wait_port postfix $POSTFIX_PORT "$dir/postfix/postfix.log"
   wait_port postfix $POSTFIX_TLS_PORT "$dir/postfix/postfix.log"
+  wait_port exim $EXIM_PORT "$dir/exim/log/mainlog"
+  wait_port exim $EXIM_TLS_PORT "$dir/exim/log/mainlog"
   [ -S "$dir/dovecot/run/auth-postfix" ] || die "dovecot: no auth socket for postfix"
   log "all servers up"
 
@@ -449,6 +566,9 @@ INTEROP_DOVECOT_STORE=$dir/dovecot/mail
 INTEROP_DOVECOT_USER=ok@example.org
 INTEROP_DOVECOT_FULL_USER=full@example.org
 INTEROP_DOVECOT_BROKEN_USER=broken@example.org
+INTEROP_EXIM_PORT=$EXIM_PORT
+INTEROP_EXIM_TLS_PORT=$EXIM_TLS_PORT
+INTEROP_EXIM_STORE=$dir/exim/mail
 EOF
 }
 
