@@ -360,6 +360,8 @@ mynetworks = 127.0.0.0/8
 smtpd_peername_lookup = no
 smtpd_banner = \$myhostname ESMTP Postfix
 smtpd_relay_restrictions = permit_mynetworks, permit_sasl_authenticated, reject_unauth_destination
+# nobody@ any domain is refused at RCPT, as by aiosmtpd and Exim.
+smtpd_recipient_restrictions = check_recipient_access regexp:$p/etc/recipient_access
 # Every message, whatever the domain, goes to the filestore pipe, one recipient a time.
 default_transport = filestore
 relay_transport = filestore
@@ -382,6 +384,7 @@ smtpd_sasl_type = dovecot
 smtpd_sasl_path = $dir/dovecot/run/auth-postfix
 smtpd_sasl_authenticated_header = no
 EOF
+  echo '/^nobody@/ 550 5.1.1 no such user' >"$p/etc/recipient_access"
   echo '/^Received: from .*[[:space:]]by postfix\.interop\.test \(Postfix\)/ IGNORE' \
     >"$p/etc/header_checks"
   cat >"$p/etc/master.cf" <<EOF
