@@ -210,12 +210,19 @@ spawn() { # pidfile logfile command...
   setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pidfile" "$@" </dev/null >"$logfile" 2>&1 &
 }
 
-wait_port() { # name port logfile
+# Waits up to 20 s for port PORT; with PIDFILE, gives up as soon as the process it
+# names has exited.
+wait_port() { # name port logfile [pidfile word]
+  local why="within 20 s"
   for _ in $(seq 200); do # 20 s
     port_listening "$2" && return 0
+    if [ -n "${4:-}" ] && [ -s "$4" ] && ! live_pid "$4" "$5" >/dev/null; then
+      why="(it exited)"
+      break
+    fi
     sleep 0.1
   done
-  log "$1 did not come up on port $2 within 20 s; its log ($3):"
+  log "$1 did not come up on port $2 $why; its log ($3):"
   tail -n 50 "$3" >&2 || true
   die "$1 failed"
 }
@@ -539,14 +546,17 @@ $(ss -ltnp "sport = :$port" 2>/dev/null)"
   start_dovecot
   start_postfix
   start_exim
-  wait_port aiosmtpd $AIOSMTPD_PORT "$dir/aiosmtpd.log"
-  wait_port smtp-sink $SINK_PORT "$dir/smtp-sink.log"
-  wait_port lmtp-sink $LMTP_SINK_PORT "$dir/lmtp-sink.log"
-  wait_port dovecot $DOVECOT_LMTP_PORT "$dir/dovecot/dovecot.log"
-  wait_port postfix $POSTFIX_PORT "$dir/postfix/postfix.log"
-  wait_port postfix $POSTFIX_TLS_PORT "$dir/postfix/postfix.log"
-  wait_port exim $EXIM_PORT "$dir/exim/log/mainlog"
-  wait_port exim $EXIM_TLS_PORT "$dir/exim/log/mainlog"
+  wait_port aiosmtpd $AIOSMTPD_PORT "$dir/aiosmtpd.log" "$dir/aiosmtpd.pid" aiosmtpd_store
+  wait_port smtp-sink $SINK_PORT "$dir/smtp-sink.log" "$dir/smtp-sink.pid" smtp-sink
+  wait_port lmtp-sink $LMTP_SINK_PORT "$dir/lmtp-sink.log" "$dir/lmtp-sink.pid" smtp-sink
+  wait_port dovecot $DOVECOT_LMTP_PORT "$dir/dovecot/dovecot.log" \
+    "$dir/dovecot/run/master.pid" dovecot
+  wait_port postfix $POSTFIX_PORT "$dir/postfix/postfix.log" \
+    "$dir/postfix/queue/pid/master.pid" master
+  wait_port postfix $POSTFIX_TLS_PORT "$dir/postfix/postfix.log" \
+    "$dir/postfix/queue/pid/master.pid" master
+  wait_port exim $EXIM_PORT "$dir/exim/log/mainlog" "$dir/exim/exim.pid" exim
+  wait_port exim $EXIM_TLS_PORT "$dir/exim/log/mainlog" "$dir/exim/exim.pid" exim
   [ -S "$dir/dovecot/run/auth-postfix" ] || die "dovecot: no auth socket for postfix"
   log "all servers up"
 
