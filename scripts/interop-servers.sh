@@ -517,9 +517,10 @@ start_all() {
   starting=1
   # postfix: smtp-sink and the smtpd instance; dovecot-core: the Dovecot master, its
   # auth service (Postfix SASL) and quota plugin; dovecot-lmtpd: the LMTP server;
-  # openssl: the certificates; iproute2: ss, to see which ports listen; and
-  # python3-aiosmtpd (aiosmtpd for Debian's python3) unless a python3 has aiosmtpd.
-  local packages="postfix dovecot-core dovecot-lmtpd openssl iproute2"
+  # openssl: the certificates; iproute2: ss, to see which ports listen; procps: ps,
+  # for stop; and python3-aiosmtpd (aiosmtpd for Debian's python3) unless a python3
+  # has aiosmtpd.
+  local packages="postfix dovecot-core dovecot-lmtpd openssl iproute2 procps"
   PYTHON=$(find_python)
   [ -n "$PYTHON" ] || packages="$packages python3-aiosmtpd"
   # shellcheck disable=SC2086
