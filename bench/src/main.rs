@@ -5,14 +5,13 @@
 //!
 //! `scripts/interop-servers.sh && cargo run --release -p smtp-bench -- [MESSAGES] [BODY_BYTES]`
 
-use std::net::TcpStream;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use lettre::address::Envelope as LettreEnvelope;
 use lettre::{SmtpTransport, Transport};
-use smtp_io_std::{Connection, Stream};
-use smtp_proto::{Config, Envelope, ForwardPath, Host, Recipient, ReversePath};
+use smtp_io_std::Connection;
+use smtp_proto::{Config, Envelope, ForwardPath, Host, Recipient, ReversePath, TlsMode};
 
 const PORT: u16 = 2526;
 const ROUNDS: usize = 3;
@@ -25,23 +24,19 @@ fn body(size: usize) -> Vec<u8> {
 }
 
 fn engine(n: usize, msg: &[u8]) -> Duration {
-    let tcp: Box<dyn Stream> =
-        Box::new(TcpStream::connect(("127.0.0.1", PORT)).expect("smtp-sink on 2526"));
     let start = Instant::now();
-    let mut c = Connection::open(
-        tcp,
-        Config::new(Host::parse("bench.example").unwrap()),
-        None,
-        None,
-    )
-    .unwrap();
+    let mut config = Config::new(Host::parse("bench.example").unwrap());
+    config.tls = TlsMode::None;
+    let mut c = Connection::options(config)
+        .connect(("127.0.0.1", PORT), Duration::from_secs(5))
+        .expect("smtp-sink on 2526");
     for _ in 0..n {
         let env = Envelope::new(
             ReversePath::parse("a@example.org").unwrap(),
             vec![Recipient::new(ForwardPath::parse("b@example.net").unwrap())],
         );
-        let d = c.send_mail(env, &mut &msg[..]).unwrap();
-        assert!(d.result.is_ok());
+        let d = c.send(env, &mut &msg[..]).unwrap();
+        assert!(d.all_accepted());
     }
     c.quit().unwrap();
     start.elapsed()

@@ -5,6 +5,8 @@
 
 pub mod delivery_runner;
 pub mod fuzz_bodies;
+/// Helpers for the interop suites against the real servers.
+pub mod interop_env;
 pub mod reference;
 pub mod session_ops;
 pub mod transcript;

@@ -3,7 +3,6 @@
 //! Needs aiosmtpd installed (scripts/interop-servers.sh), so ignored in a plain
 //! `cargo test`; `.ci/run` runs it with `--ignored`.
 
-use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
@@ -11,36 +10,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
-use rustls::pki_types::{CertificateDer, ServerName};
-use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
-use smtp_io_std::{Connection, DriverError, Stream, TlsUpgrade};
+use rustls::pki_types::CertificateDer;
+use rustls::RootCertStore;
+use smtp_io_std::tls::client_config;
+use smtp_io_std::{rustls_upgrade, Connection, DriverError, TlsUpgrade};
 use smtp_proto::sasl::{Mechanism, Plain};
 use smtp_proto::{
-    Auth, ChannelBinding, ChannelBindingKind, Config, Envelope, ErrorKind, ForwardPath, Host,
-    Recipient, ReversePath, TlsFailure, TlsFailureKind, TlsInfo, TlsMode,
+    Auth, Config, Envelope, ErrorKind, ForwardPath, Host, Recipient, ReversePath, TlsMode,
 };
-
-/// A TLS stream the driver can use: rustls over the plaintext stream it was given.
-struct Tls(StreamOwned<ClientConnection, Box<dyn Stream>>);
-
-impl Read for Tls {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.read(buf)
-    }
-}
-impl Write for Tls {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.write(buf)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.0.flush()
-    }
-}
-impl Stream for Tls {
-    fn set_read_timeout(&mut self, t: Option<Duration>) -> io::Result<()> {
-        self.0.sock.set_read_timeout(t)
-    }
-}
 
 struct Server {
     child: Child,
@@ -99,50 +76,9 @@ fn start_server(name: &str) -> (Server, CertificateDer<'static>) {
     (Server { child, port, dir }, ca)
 }
 
-/// The caller-supplied upgrade: rustls with `roots`, reporting the tls-exporter
-/// channel binding (RFC 9266) and classifying failures for TLS reports.
+/// The driver's own rustls upgrade trusting `roots`, for `localhost`.
 fn upgrade(roots: RootCertStore) -> TlsUpgrade {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let config = Arc::new(config);
-    Box::new(move |mut plain: Box<dyn Stream>| {
-        let fail = |kind, e: &dyn std::fmt::Display| TlsFailure {
-            kind,
-            detail: e.to_string(),
-        };
-        let name = ServerName::try_from("localhost").unwrap();
-        let mut conn = ClientConnection::new(config.clone(), name)
-            .map_err(|e| fail(TlsFailureKind::Handshake, &e))?;
-        while conn.is_handshaking() {
-            if let Err(e) = conn.complete_io(&mut plain) {
-                let kind = if e.to_string().contains("UnknownIssuer") {
-                    TlsFailureKind::CertificateNotTrusted
-                } else {
-                    TlsFailureKind::Handshake
-                };
-                return Err(fail(kind, &e));
-            }
-        }
-        let mut binding = [0u8; 32];
-        let exported = conn
-            .export_keying_material(&mut binding, b"EXPORTER-Channel-Binding", None)
-            .is_ok();
-        let mut info = TlsInfo::default();
-        info.channel_binding = exported.then(|| ChannelBinding {
-            kind: ChannelBindingKind::TlsExporter,
-            data: binding.to_vec(),
-        });
-        info.protocol = conn.protocol_version().map(|v| format!("{v:?}"));
-        info.cipher_suite = conn
-            .negotiated_cipher_suite()
-            .map(|c| format!("{:?}", c.suite()));
-        let tls: Box<dyn Stream> = Box::new(Tls(StreamOwned::new(conn, plain)));
-        Ok((tls, info))
-    })
+    rustls_upgrade(Arc::new(client_config(roots)), "localhost").unwrap()
 }
 
 fn config() -> Config {
@@ -157,15 +93,13 @@ fn starttls_with_rustls_then_auth_and_delivery() {
     let (server, ca) = start_server("trusted");
     let mut roots = RootCertStore::empty();
     roots.add(ca).unwrap();
-    let tcp: Box<dyn Stream> = Box::new(TcpStream::connect(("127.0.0.1", server.port)).unwrap());
+    let tcp = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
     let plain: Box<dyn Mechanism + Send> = Box::new(Plain::new(None, "u", "p").unwrap());
-    let mut c = Connection::open(
-        tcp,
-        config(),
-        Some(upgrade(roots)),
-        Some(Auth::new(vec![plain])),
-    )
-    .expect("STARTTLS, EHLO again, AUTH");
+    let mut c = Connection::options(config())
+        .tls_upgrade(upgrade(roots))
+        .auth(Auth::new(vec![plain]))
+        .open(tcp)
+        .expect("STARTTLS, EHLO again, AUTH");
     let info = c.client().tls_info().expect("TLS is up");
     assert_eq!(
         info.channel_binding.as_ref().map(|b| b.data.len()),
@@ -190,9 +124,9 @@ fn starttls_with_rustls_then_auth_and_delivery() {
         )],
     );
     let d = c
-        .send_mail(env, &mut &b"Subject: over TLS\r\n\r\nsecret\r\n"[..])
+        .send(env, &mut &b"Subject: over TLS\r\n\r\nsecret\r\n"[..])
         .unwrap();
-    assert!(d.result.is_ok(), "{:?}", d.result);
+    assert!(d.all_accepted(), "{d:?}");
     c.quit().unwrap();
 }
 
@@ -200,10 +134,13 @@ fn starttls_with_rustls_then_auth_and_delivery() {
 #[ignore = "needs aiosmtpd: scripts/interop-servers.sh (run by .ci/run)"]
 fn untrusted_certificate_fails_as_a_tls_error_with_nothing_sent_in_plaintext() {
     let (server, _ca) = start_server("untrusted");
-    let tcp: Box<dyn Stream> = Box::new(TcpStream::connect(("127.0.0.1", server.port)).unwrap());
+    let tcp = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
     let plain: Box<dyn Mechanism + Send> = Box::new(Plain::new(None, "u", "p").unwrap());
-    let auth = Some(Auth::new(vec![plain]));
-    match Connection::open(tcp, config(), Some(upgrade(RootCertStore::empty())), auth) {
+    let opened = Connection::options(config())
+        .tls_upgrade(upgrade(RootCertStore::empty()))
+        .auth(Auth::new(vec![plain]))
+        .open(tcp);
+    match opened {
         Err(DriverError::Session(e)) => {
             assert_eq!(e.kind, ErrorKind::Tls);
             assert!(!e.permanent);

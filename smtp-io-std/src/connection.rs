@@ -1,0 +1,188 @@
+//! One SMTP/LMTP session over a stream: the requests a caller makes. Each returns only
+//! when the session is ready again (every reply of the request consumed) or closed,
+//! so the next request never finds it busy.
+
+use std::fmt;
+use std::io::{self, Read};
+use std::time::Instant as StdInstant;
+
+use smtp_proto::{Client, Config, Delivery, DeliveryFold, Envelope, Error, Event, Instant, Reply};
+
+use crate::options::{Options, TlsUpgrade, TraceHook};
+use crate::{DriverError, Stream};
+
+/// Bytes read from the socket at a time.
+const READ_BUFFER: usize = 16 * 1024;
+
+/// One SMTP or LMTP session over a stream: owns the stream and the engine.
+pub struct Connection {
+    pub(crate) stream: Option<Box<dyn Stream>>,
+    pub(crate) client: Client,
+    pub(crate) epoch: StdInstant,
+    pub(crate) upgrade: Option<TlsUpgrade>,
+    pub(crate) trace: Option<TraceHook>,
+    pub(crate) read_buf: Box<[u8]>,
+    /// Reused for body reads (no buffer zeroed per message).
+    pub(crate) body_buf: Vec<u8>,
+    /// The engine said `Closed`: with this error (`None` after QUIT).
+    pub(crate) closed: Option<Option<Error>>,
+    /// A socket error the engine was told about as a lost connection.
+    pub(crate) io_error: Option<io::Error>,
+    /// The engine asked for TLS and no upgrade was configured.
+    pub(crate) missing_upgrade: bool,
+    /// Timeouts last set on the socket, to skip redundant system calls.
+    pub(crate) read_timeout: Option<std::time::Duration>,
+    pub(crate) write_timeout: Option<std::time::Duration>,
+}
+
+impl Connection {
+    /// Options for a session with this engine configuration.
+    #[must_use]
+    pub fn options(config: Config) -> Options {
+        Options::new(config)
+    }
+
+    pub(crate) fn open_with(
+        stream: Box<dyn Stream>,
+        options: Options,
+    ) -> Result<Connection, DriverError> {
+        let Options {
+            config,
+            auth,
+            upgrade,
+            trace,
+        } = options;
+        let mut client = Client::new(Instant::ZERO, config);
+        if let Some(a) = auth {
+            client.set_auth(a)?;
+        }
+        let mut c = Connection {
+            stream: Some(stream),
+            client,
+            epoch: StdInstant::now(),
+            upgrade,
+            trace,
+            read_buf: vec![0; READ_BUFFER].into_boxed_slice(),
+            body_buf: Vec::new(),
+            closed: None,
+            io_error: None,
+            missing_upgrade: false,
+            read_timeout: None,
+            write_timeout: None,
+        };
+        c.run(None, &mut |_| false)?;
+        if let Some(error) = c.closed.take() {
+            return Err(c.closing_error(error));
+        }
+        Ok(c)
+    }
+
+    /// The engine, for capabilities, TLS facts and the TLS report.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Sends one message: MAIL, every RCPT and the body streamed from `body` in
+    /// bounded memory. Returns the [`Delivery`] whenever the engine took the request
+    /// — also when the server refused it or the connection was lost on the way (the
+    /// delivery says so, per recipient); `Err` only when nothing could be sent (a
+    /// usage error, a session already closed).
+    pub fn send(
+        &mut self,
+        envelope: Envelope,
+        body: &mut dyn Read,
+    ) -> Result<Delivery, DriverError> {
+        self.ensure_open()?;
+        let now = self.now();
+        self.client.send(now, envelope)?;
+        let mut fold = DeliveryFold::new();
+        self.run(Some(body), &mut |e| fold.on_event(e))?;
+        fold.finish().ok_or(DriverError::Closed)
+    }
+
+    /// Sends RSET and returns its reply.
+    pub fn reset(&mut self) -> Result<Reply, DriverError> {
+        self.ensure_open()?;
+        let now = self.now();
+        self.client.reset(now)?;
+        self.command_reply()
+    }
+
+    /// Sends NOOP and returns its reply.
+    pub fn noop(&mut self) -> Result<Reply, DriverError> {
+        self.ensure_open()?;
+        let now = self.now();
+        self.client.noop(now)?;
+        self.command_reply()
+    }
+
+    /// Sends QUIT and waits for the server's answer (or its close).
+    pub fn quit(mut self) -> Result<(), DriverError> {
+        self.ensure_open()?;
+        let now = self.now();
+        self.client.quit(now)?;
+        self.run(None, &mut |_| false)?;
+        match self.closed.take() {
+            Some(None) | None => Ok(()),
+            Some(Some(e)) => Err(self.closing_error(Some(e))),
+        }
+    }
+
+    fn command_reply(&mut self) -> Result<Reply, DriverError> {
+        let mut outcome = None;
+        self.run(None, &mut |e| match e {
+            Event::CommandDone { reply, .. } => {
+                outcome = Some(Ok(reply.clone()));
+                true
+            }
+            Event::CommandFailed { error, .. } => {
+                outcome = Some(Err(DriverError::Session(error.clone())));
+                true
+            }
+            _ => false,
+        })?;
+        outcome.unwrap_or(Err(DriverError::Closed))
+    }
+
+    fn ensure_open(&self) -> Result<(), DriverError> {
+        if self.closed.is_some() || self.stream.is_none() {
+            return Err(DriverError::Closed);
+        }
+        Ok(())
+    }
+
+    /// The error to report for a session that closed with `error`.
+    pub(crate) fn closing_error(&mut self, error: Option<Error>) -> DriverError {
+        if self.missing_upgrade {
+            return DriverError::NoTlsUpgrade;
+        }
+        if let Some(io) = self.io_error.take() {
+            return DriverError::Io(io);
+        }
+        match error {
+            Some(e) => DriverError::Session(e),
+            None => DriverError::Closed,
+        }
+    }
+
+    pub(crate) fn now(&self) -> Instant {
+        let nanos = self.epoch.elapsed().as_nanos();
+        Instant::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+    }
+}
+
+impl fmt::Debug for Connection {
+    /// The session's state, never its bytes (which may hold credentials).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Connection")
+            .field("ready", &self.client.is_ready())
+            .field("closed", &self.client.is_closed())
+            .field("tls", &self.client.tls_info().is_some())
+            .field("authenticated", &self.client.is_authenticated())
+            .field(
+                "server",
+                &self.client.capabilities().map(|c| c.domain().to_string()),
+            )
+            .finish_non_exhaustive()
+    }
+}

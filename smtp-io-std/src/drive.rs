@@ -1,0 +1,295 @@
+//! The driving loop: drain every event, hand over the body, write what the engine
+//! queued (looking for replies while a long flight is still going out), and read
+//! within the engine's deadline — until the request has ended and the session is
+//! ready again, or it closed (the call order of `smtp_proto::Client`, decision 7).
+
+use std::io::{self, IoSlice, Read, Write};
+use std::time::Duration;
+
+use bytes::Bytes;
+use smtp_proto::{Event, TlsFailure, TlsFailureKind};
+
+use crate::{Connection, DriverError};
+
+/// Slices handed to one vectored write.
+const MAX_SLICES: usize = 64;
+/// Socket timeouts closer than this to the last one set are not set again.
+const TIMEOUT_SLACK: Duration = Duration::from_millis(20);
+
+/// The body of a `send` while the engine wants it.
+struct Body<'a> {
+    reader: &'a mut dyn Read,
+    /// Read but not yet taken by the engine.
+    pending: Option<Bytes>,
+    wanted: bool,
+}
+
+impl Connection {
+    /// Drives the session until it is ready again (the request has ended and every
+    /// reply of it was consumed) or closed. Every event goes to `sink`, in order.
+    pub(crate) fn run(
+        &mut self,
+        body: Option<&mut dyn Read>,
+        sink: &mut dyn FnMut(&Event) -> bool,
+    ) -> Result<(), DriverError> {
+        let mut body = body.map(|reader| Body {
+            reader,
+            pending: None,
+            wanted: false,
+        });
+        loop {
+            while let Some(event) = self.client.poll_event() {
+                sink(&event);
+                self.on_event(&event, body.as_mut())?;
+            }
+            if let Some(b) = body.as_mut() {
+                self.feed_body(b)?;
+            }
+            if self.closed.is_some() {
+                self.flush_best_effort();
+                return Ok(());
+            }
+            if self.client.is_ready() && self.client.transmit().is_empty() {
+                return Ok(());
+            }
+            if !self.client.transmit().is_empty() {
+                self.write_some()?;
+                // Still writing a long flight: a reply may already say to stop.
+                if !self.client.transmit().is_empty() {
+                    self.read_nonblocking()?;
+                }
+                continue;
+            }
+            self.read_within_deadline()?;
+        }
+    }
+
+    fn on_event(&mut self, event: &Event, body: Option<&mut Body<'_>>) -> Result<(), DriverError> {
+        match event {
+            Event::StartTls => self.start_tls()?,
+            Event::BodyWanted => {
+                if let Some(b) = body {
+                    b.wanted = true;
+                }
+            }
+            Event::Closed { error } => self.closed = Some(error.clone()),
+            Event::Trace(t) => {
+                if let Some(hook) = self.trace.as_mut() {
+                    hook(t);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Hands body bytes over while the engine takes them; ends the body at EOF.
+    fn feed_body(&mut self, b: &mut Body<'_>) -> Result<(), DriverError> {
+        while b.wanted {
+            let cap = self.client.body_capacity();
+            if cap == 0 {
+                return Ok(());
+            }
+            let chunk = match b.pending.take() {
+                Some(p) => p,
+                None => match self.read_body(b.reader, cap)? {
+                    Some(c) => c,
+                    None => {
+                        let now = self.now();
+                        self.client.end_body(now)?;
+                        b.wanted = false;
+                        return Ok(());
+                    }
+                },
+            };
+            let now = self.now();
+            let taken = self.client.body(now, chunk.clone())?;
+            if taken < chunk.len() {
+                b.pending = Some(chunk.slice(taken..));
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads up to `cap` body bytes (filling short reads), `None` at EOF. One buffer
+    /// is reused; the engine keeps a copy of what it takes.
+    fn read_body(
+        &mut self,
+        reader: &mut dyn Read,
+        cap: usize,
+    ) -> Result<Option<Bytes>, DriverError> {
+        if self.body_buf.len() < cap {
+            self.body_buf.resize(cap, 0);
+        }
+        let mut filled = 0;
+        while filled < cap {
+            match reader.read(&mut self.body_buf[filled..cap]) {
+                Ok(0) => break,
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(DriverError::Io(e)),
+            }
+        }
+        Ok((filled > 0).then(|| Bytes::copy_from_slice(&self.body_buf[..filled])))
+    }
+
+    /// Time left until the engine's next deadline (`None`: no deadline runs).
+    fn until_deadline(&self) -> Option<Duration> {
+        let now = self.now();
+        self.client
+            .poll_timeout()
+            .map(|t| Duration::from_nanos(t.as_nanos().saturating_sub(now.as_nanos())))
+    }
+
+    /// One vectored write of what is queued, bounded by the engine's deadline.
+    fn write_some(&mut self) -> Result<(), DriverError> {
+        let wait = self.until_deadline();
+        if wait == Some(Duration::ZERO) {
+            let now = self.now();
+            self.client.handle_timeout(now);
+            return Ok(());
+        }
+        let timeout = wait.map(|w| w.max(Duration::from_millis(1)));
+        let Some(stream) = self.stream.as_mut() else {
+            return Err(DriverError::Closed);
+        };
+        if differs(self.write_timeout, timeout) {
+            stream.set_write_timeout(timeout)?;
+            self.write_timeout = timeout;
+        }
+        let mut slices = [IoSlice::new(&[]); MAX_SLICES];
+        let count = self.client.transmit().io_slices(&mut slices);
+        let result = stream.write_vectored(&slices[..count]);
+        let now = self.now();
+        match result {
+            Ok(0) => self.lost(io::Error::from(io::ErrorKind::WriteZero)),
+            Ok(n) => self.client.transmitted(now, n),
+            Err(e) if is_timeout(&e) => self.client.handle_timeout(now),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => self.lost(e),
+        }
+        Ok(())
+    }
+
+    /// A read that does not wait: replies that came while we write.
+    fn read_nonblocking(&mut self) -> Result<(), DriverError> {
+        let Some(stream) = self.stream.as_mut() else {
+            return Ok(());
+        };
+        stream.set_nonblocking(true)?;
+        let result = stream.read(&mut self.read_buf);
+        stream.set_nonblocking(false)?;
+        match result {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(()),
+            other => {
+                self.on_read(other);
+                Ok(())
+            }
+        }
+    }
+
+    /// A blocking read, bounded by the engine's deadline; a deadline that passes is
+    /// handed to the engine.
+    fn read_within_deadline(&mut self) -> Result<(), DriverError> {
+        let wait = self.until_deadline();
+        if wait == Some(Duration::ZERO) {
+            let now = self.now();
+            self.client.handle_timeout(now);
+            return Ok(());
+        }
+        let timeout = wait.map(|w| w.max(Duration::from_millis(1)));
+        let Some(stream) = self.stream.as_mut() else {
+            return Err(DriverError::Closed);
+        };
+        if differs(self.read_timeout, timeout) {
+            stream.set_read_timeout(timeout)?;
+            self.read_timeout = timeout;
+        }
+        let result = stream.read(&mut self.read_buf);
+        self.on_read(result);
+        Ok(())
+    }
+
+    fn on_read(&mut self, result: io::Result<usize>) {
+        let now = self.now();
+        if let Some(alert) = self.stream.as_mut().and_then(|s| s.take_tls_alert()) {
+            self.client.tls_alert(now, alert);
+            return;
+        }
+        match result {
+            Ok(0) => self.client.receive_eof(now),
+            Ok(n) => self.client.receive(now, &self.read_buf[..n]),
+            Err(e) if is_timeout(&e) => self.client.handle_timeout(now),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => self.lost(e),
+        }
+    }
+
+    /// The socket failed: the engine hears of a lost connection (every recipient
+    /// still open gets its outcome), and the cause is kept for the caller.
+    fn lost(&mut self, e: io::Error) {
+        let now = self.now();
+        self.io_error = Some(e);
+        self.client.receive_eof(now);
+    }
+
+    /// After `Closed`: write what is still queued (a best-effort QUIT), ignoring errors.
+    fn flush_best_effort(&mut self) {
+        let now = self.now();
+        let Some(stream) = self.stream.as_mut() else {
+            return;
+        };
+        let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+        let bytes = self.client.transmit().to_vec();
+        if !bytes.is_empty() && stream.write_all(&bytes).is_ok() {
+            self.client.transmitted(now, bytes.len());
+        }
+        let _ = stream.flush();
+    }
+
+    /// `Event::StartTls`: write what is queued, then run the caller's upgrade.
+    fn start_tls(&mut self) -> Result<(), DriverError> {
+        while !self.client.transmit().is_empty() && self.closed.is_none() {
+            self.write_some()?;
+        }
+        let now = self.now();
+        let Some(upgrade) = self.upgrade.as_mut() else {
+            self.missing_upgrade = true;
+            let failure = TlsFailure {
+                kind: TlsFailureKind::Handshake,
+                detail: "no TLS upgrade configured".into(),
+            };
+            self.client.tls_failed(now, failure);
+            return Ok(());
+        };
+        let stream = self.stream.take().ok_or(DriverError::Closed)?;
+        let outcome = upgrade(stream);
+        let now = self.now();
+        match outcome {
+            Ok((tls, info)) => {
+                self.stream = Some(tls);
+                self.read_timeout = None;
+                self.write_timeout = None;
+                self.client.tls_established(now, info);
+            }
+            Err(failure) => self.client.tls_failed(now, failure),
+        }
+        Ok(())
+    }
+}
+
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// True when `new` is not within [`TIMEOUT_SLACK`] of `old`.
+fn differs(old: Option<Duration>, new: Option<Duration>) -> bool {
+    match (old, new) {
+        (Some(a), Some(b)) => a.abs_diff(b) > TIMEOUT_SLACK,
+        (None, None) => false,
+        _ => true,
+    }
+}

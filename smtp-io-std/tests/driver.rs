@@ -1,0 +1,423 @@
+//! The driver against scripted servers on real sockets: every bug found against
+//! Postfix, Exim and Dovecot has a server here that reproduces it.
+
+mod peer;
+
+use std::io::{self, Read};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use smtp_io_std::{Connection, DriverError};
+use smtp_proto::{
+    Config, Envelope, ErrorKind, ForwardPath, Host, Recipient, ReversePath, TlsMode, Trace,
+};
+
+const T: Duration = Duration::from_secs(10);
+
+fn config() -> Config {
+    let mut c = Config::new(Host::parse("client.example").unwrap());
+    c.tls = TlsMode::None;
+    c
+}
+
+fn envelope(to: &[&str]) -> Envelope {
+    let rcpts = to
+        .iter()
+        .map(|t| Recipient::new(ForwardPath::parse(t).unwrap()))
+        .collect();
+    Envelope::new(ReversePath::parse("a@example.org").unwrap(), rcpts)
+}
+
+/// A body of `len` bytes of text lines, produced as it is read.
+struct Lines {
+    left: usize,
+}
+
+impl Read for Lines {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf.len().min(self.left);
+        for (i, b) in buf[..n].iter_mut().enumerate() {
+            *b = if (self.left - i) % 80 == 1 {
+                b'\n'
+            } else {
+                b'x'
+            };
+        }
+        self.left -= n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn opens_sends_dot_stuffed_and_quits() {
+    let (addr, server) = peer::serve(|p| {
+        p.open(&["PIPELINING"]);
+        p.expect("MAIL FROM:<a@example.org>");
+        p.expect("RCPT TO:<b@example.net>");
+        p.expect("DATA");
+        p.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        let mut lines = vec![];
+        while let Some(l) = p.line() {
+            if l == "." {
+                break;
+            }
+            lines.push(l);
+        }
+        p.send("250 queued\r\n");
+        p.expect("QUIT");
+        p.send("221 bye\r\n");
+        lines
+    });
+    let mut c = Connection::options(config()).connect(addr, T).unwrap();
+    let d = c
+        .send(envelope(&["b@example.net"]), &mut &b"hello\r\n.dot\r\n"[..])
+        .unwrap();
+    assert!(d.all_accepted(), "{d:?}");
+    c.quit().unwrap();
+    assert_eq!(server.join().unwrap(), ["hello", "..dot"]);
+}
+
+#[test]
+fn a_late_503_is_consumed_before_send_returns() {
+    let (addr, server) = peer::serve(|p| {
+        p.open(&["PIPELINING"]);
+        p.expect("MAIL");
+        p.expect("RCPT");
+        p.expect("DATA");
+        p.send("250 ok\r\n550 5.1.1 no such user\r\n");
+        std::thread::sleep(Duration::from_millis(300));
+        p.send("503 5.5.1 no valid recipients\r\n");
+        p.expect("NOOP");
+        p.send("250 still here\r\n");
+        p.expect("QUIT");
+        p.send("221 bye\r\n");
+    });
+    let mut c = Connection::options(config()).connect(addr, T).unwrap();
+    let d = c
+        .send(envelope(&["b@example.net"]), &mut &b"x\r\n"[..])
+        .unwrap();
+    assert_eq!(d.result.as_ref().unwrap_err().code(), Some(550));
+    assert_eq!(d.recipients.len(), 1);
+    assert!(c.client().is_ready(), "ready again before send returned");
+    assert_eq!(c.noop().unwrap().code, 250);
+    c.quit().unwrap();
+    server.join().unwrap();
+}
+
+#[test]
+fn a_bdat_chunk_refused_mid_body_stops_the_body() {
+    let (addr, server) = peer::serve(|p| {
+        p.open(&["PIPELINING", "CHUNKING"]);
+        p.expect("MAIL");
+        p.expect("RCPT");
+        p.send("250 ok\r\n250 ok\r\n");
+        let mut received = 0;
+        let mut chunks = 0;
+        while let Some(l) = p.line() {
+            if l == "RSET" {
+                p.send("250 reset\r\n");
+                break;
+            }
+            let size: usize = l.split(' ').nth(1).unwrap().parse().unwrap();
+            if !p.skip(size) {
+                break;
+            }
+            received += size;
+            chunks += 1;
+            // The third chunk is too much; the ones already on the way are discarded.
+            let reply = match chunks {
+                1 | 2 => "250 2.0.0 chunk ok\r\n",
+                3 => "552 5.3.4 Chunk exceeds message size limit\r\n",
+                _ => "551 5.7.0 Discarded\r\n",
+            };
+            p.send(reply);
+        }
+        p.expect("QUIT");
+        p.send("221 bye\r\n");
+        received
+    });
+    let mut cfg = config();
+    cfg.max_bdat_chunk = 64 * 1024;
+    let mut c = Connection::options(cfg).connect(addr, T).unwrap();
+    let d = c
+        .send(envelope(&["b@example.net"]), &mut Lines { left: 20 << 20 })
+        .unwrap();
+    assert_eq!(d.result.as_ref().unwrap_err().code(), Some(552), "{d:?}");
+    assert!(c.client().is_ready());
+    // The next request works: the lazy RSET goes first.
+    assert_eq!(c.reset().unwrap().code, 250);
+    c.quit().unwrap();
+    let received = server.join().unwrap();
+    assert!(
+        received < 4 << 20,
+        "{received} body bytes sent after the refusal"
+    );
+}
+
+#[test]
+fn a_server_that_stops_reading_times_out_instead_of_hanging() {
+    let stop = Arc::new(AtomicBool::new(false));
+    let stop2 = stop.clone();
+    let (addr, _server) = peer::serve(move |p| {
+        p.open(&["PIPELINING"]);
+        p.expect("MAIL");
+        p.expect("RCPT");
+        p.expect("DATA");
+        p.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        // Read nothing more until the test is over.
+        while !stop2.load(Ordering::SeqCst) {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    });
+    let mut cfg = config();
+    cfg.timeouts.data_block = Duration::from_millis(500);
+    let mut c = Connection::options(cfg).connect(addr, T).unwrap();
+    let started = Instant::now();
+    let d = c
+        .send(envelope(&["b@example.net"]), &mut Lines { left: 50 << 20 })
+        .unwrap();
+    stop.store(true, Ordering::SeqCst);
+    assert_eq!(
+        d.result.as_ref().unwrap_err().kind,
+        ErrorKind::Timeout,
+        "{d:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(c.client().is_closed());
+    assert!(matches!(c.noop(), Err(DriverError::Closed)));
+}
+
+#[test]
+fn a_421_mid_data_is_heard_before_the_whole_body_goes() {
+    let (addr, server) = peer::serve(|p| {
+        p.open(&["PIPELINING"]);
+        p.expect("MAIL");
+        p.expect("RCPT");
+        p.expect("DATA");
+        p.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        let mut total = 0;
+        let mut said = false;
+        while let Some(l) = p.line() {
+            total += l.len() + 2;
+            if total > 1 << 20 && !said {
+                p.send("421 4.3.2 shutting down\r\n");
+                said = true;
+            }
+        }
+        total
+    });
+    let mut c = Connection::options(config()).connect(addr, T).unwrap();
+    let d = c
+        .send(envelope(&["b@example.net"]), &mut Lines { left: 50 << 20 })
+        .unwrap();
+    assert_eq!(d.result.as_ref().unwrap_err().code(), Some(421), "{d:?}");
+    assert_eq!(d.recipients.len(), 1);
+    drop(c);
+    let total = server.join().unwrap();
+    assert!(total < 8 << 20, "{total} bytes went out after the 421");
+}
+
+#[test]
+fn open_fails_when_the_session_closes_in_the_read_that_made_it_ready() {
+    let (addr, _server) = peer::serve(|p| {
+        p.send("220 mx.test ESMTP\r\n");
+        p.expect("EHLO");
+        p.send("250 mx.test\r\n421 4.3.2 going away\r\n");
+    });
+    match Connection::options(config()).connect(addr, T) {
+        Err(DriverError::Session(e)) => assert_eq!(e.code(), Some(421)),
+        other => panic!("open on a dead session: {other:?}"),
+    }
+}
+
+#[test]
+fn starttls_injection_is_reported_and_no_handshake_runs() {
+    let (addr, _server) = peer::serve(|p| {
+        p.open(&["STARTTLS"]);
+        p.expect("STARTTLS");
+        p.send("220 go ahead\r\n250-mx.test\r\n250 AUTH PLAIN\r\n");
+        let _ = p.line();
+    });
+    let ran = Arc::new(AtomicBool::new(false));
+    let ran2 = ran.clone();
+    let mut cfg = config();
+    cfg.tls = TlsMode::Opportunistic;
+    let result = Connection::options(cfg)
+        .tls_upgrade(Box::new(move |s| {
+            ran2.store(true, Ordering::SeqCst);
+            Ok((s, smtp_proto::TlsInfo::default()))
+        }))
+        .connect(addr, T);
+    match result {
+        Err(DriverError::Session(e)) => assert_eq!(e.kind, ErrorKind::Injection),
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        !ran.load(Ordering::SeqCst),
+        "a handshake ran on an attacked stream"
+    );
+}
+
+#[test]
+fn offered_starttls_without_an_upgrade_says_so() {
+    let (addr, _server) = peer::serve(|p| {
+        p.open(&["STARTTLS"]);
+        p.expect("STARTTLS");
+        p.send("220 go ahead\r\n");
+        let _ = p.line();
+    });
+    let mut cfg = config();
+    cfg.tls = TlsMode::Opportunistic;
+    let err = Connection::options(cfg).connect(addr, T).unwrap_err();
+    assert!(matches!(err, DriverError::NoTlsUpgrade), "{err:?}");
+    assert!(!err.to_string().contains("required"), "{err}");
+}
+
+#[test]
+fn traces_reach_the_hook_with_secrets_redacted() {
+    let (addr, _server) = peer::serve(|p| {
+        p.open(&["AUTH PLAIN"]);
+        p.expect("AUTH PLAIN");
+        p.send("235 ok\r\n");
+        p.expect("QUIT");
+        p.send("221 bye\r\n");
+    });
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen2 = seen.clone();
+    let mut cfg = config();
+    cfg.allow_plaintext_auth = true;
+    let c = Connection::options(cfg)
+        .auth(smtp_proto::Auth::with(
+            smtp_proto::sasl::Plain::new(None, "u", "hunter2").unwrap(),
+        ))
+        .on_trace(move |t: &Trace| seen2.lock().unwrap().push(format!("{t:?}")))
+        .connect(addr, T)
+        .unwrap();
+    c.quit().unwrap();
+    let seen = seen.lock().unwrap().join("\n");
+    assert!(
+        seen.contains("EHLO client.example") && seen.contains("AUTH PLAIN <redacted>"),
+        "{seen}"
+    );
+    assert!(
+        !seen.contains("hunter2") && !seen.contains("AHUAaHVudGVyMg"),
+        "{seen}"
+    );
+}
+
+#[test]
+fn bdat_chunks_follow_the_engine_not_the_reads() {
+    let (addr, server) = peer::serve(|p| {
+        p.open(&["PIPELINING", "CHUNKING"]);
+        p.expect("MAIL");
+        p.expect("RCPT");
+        p.send("250 ok\r\n250 ok\r\n");
+        let mut sizes = vec![];
+        loop {
+            let l = p.expect("BDAT");
+            let size: usize = l.split(' ').nth(1).unwrap().parse().unwrap();
+            p.skip(size);
+            sizes.push(size);
+            p.send("250 ok\r\n");
+            if l.ends_with("LAST") {
+                break;
+            }
+        }
+        p.expect("QUIT");
+        p.send("221 bye\r\n");
+        sizes
+    });
+    /// Hands out at most 100 bytes a read.
+    struct Trickle(usize);
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(100).min(self.0);
+            buf[..n].fill(b'a');
+            if n > 0 && n == self.0 {
+                buf[n - 1] = b'\n';
+            }
+            self.0 -= n;
+            Ok(n)
+        }
+    }
+    let mut cfg = config();
+    cfg.max_bdat_chunk = 1000;
+    let mut c = Connection::options(cfg).connect(addr, T).unwrap();
+    let d = c
+        .send(envelope(&["b@example.net"]), &mut Trickle(5000))
+        .unwrap();
+    assert!(d.all_accepted(), "{d:?}");
+    c.quit().unwrap();
+    let sizes = server.join().unwrap();
+    assert_eq!(sizes.iter().sum::<usize>(), 5001, "{sizes:?}"); // bare LF became CRLF
+    assert!(
+        sizes[..sizes.len() - 1].iter().all(|&s| s == 1000),
+        "{sizes:?}"
+    );
+}
+
+#[test]
+fn a_chunking_flight_is_one_write() {
+    /// Counts write calls on a scripted in-memory stream.
+    struct Counting {
+        script: std::collections::VecDeque<&'static [u8]>,
+        writes: Arc<AtomicUsize>,
+    }
+    impl Read for Counting {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let next = self.script.pop_front().unwrap_or(b"");
+            buf[..next.len()].copy_from_slice(next);
+            Ok(next.len())
+        }
+    }
+    impl io::Write for Counting {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            self.writes.fetch_add(1, Ordering::SeqCst);
+            Ok(buf.len())
+        }
+        fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+            self.writes.fetch_add(1, Ordering::SeqCst);
+            Ok(bufs.iter().map(|b| b.len()).sum())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    impl smtp_io_std::Stream for Counting {
+        fn set_read_timeout(&mut self, _: Option<Duration>) -> io::Result<()> {
+            Ok(())
+        }
+        fn set_write_timeout(&mut self, _: Option<Duration>) -> io::Result<()> {
+            Ok(())
+        }
+        fn set_nonblocking(&mut self, _: bool) -> io::Result<()> {
+            Ok(())
+        }
+    }
+    let writes = Arc::new(AtomicUsize::new(0));
+    let stream = Counting {
+        script: [
+            &b"220 mx ESMTP\r\n"[..],
+            b"250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n",
+            b"250 ok\r\n250 ok\r\n250 queued\r\n",
+        ]
+        .into(),
+        writes: writes.clone(),
+    };
+    let mut c = Connection::options(config()).open(stream).unwrap();
+    assert_eq!(writes.swap(0, Ordering::SeqCst), 1, "EHLO");
+    let d = c
+        .send(envelope(&["b@example.net"]), &mut &b"hello\r\n"[..])
+        .unwrap();
+    assert!(d.all_accepted(), "{d:?}");
+    assert_eq!(
+        writes.load(Ordering::SeqCst),
+        1,
+        "MAIL, RCPT and BDAT LAST with its data"
+    );
+}
