@@ -1,4 +1,4 @@
-//! TLS with rustls (feature `rustls`): a ready [`TlsUpgrade`](crate::TlsUpgrade) for
+//! TLS with rustls (feature `rustls`): a ready [`TlsUpgrade`] for
 //! STARTTLS (RFC 3207) and implicit TLS (RFC 8314).
 //!
 //! [`TlsStream`] forwards the driver's timeouts and non-blocking mode to the socket,
