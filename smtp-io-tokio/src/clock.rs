@@ -27,7 +27,9 @@ impl Clock {
     /// An engine instant (a deadline) on tokio's clock.
     pub(crate) fn at(&self, instant: Instant) -> tokio::time::Instant {
         let after = instant.saturating_duration_since(Instant::ZERO);
-        self.epoch.checked_add(after).unwrap_or_else(|| far_future(self.epoch))
+        self.epoch
+            .checked_add(after)
+            .unwrap_or_else(|| far_future(self.epoch))
     }
 }
 

@@ -251,7 +251,12 @@ impl fmt::Debug for Connection {
                 ("8BITMIME", c.eight_bit_mime),
                 ("SMTPUTF8", c.smtputf8),
             ];
-            caps.extend(flags.iter().filter(|(_, on)| *on).map(|(k, _)| k.to_string()));
+            caps.extend(
+                flags
+                    .iter()
+                    .filter(|(_, on)| *on)
+                    .map(|(k, _)| k.to_string()),
+            );
             if let Some(size) = c.max_size {
                 caps.push(format!("SIZE={size}"));
             }

@@ -12,7 +12,9 @@ use std::pin::{pin, Pin};
 use std::task::{Context, Poll};
 
 use bytes::{BufMut, Bytes};
-use smtp_proto::{DeliveryFold, Error, ErrorKind, Event, Reply, TlsFailure, TlsFailureKind, UsageError};
+use smtp_proto::{
+    DeliveryFold, Error, ErrorKind, Event, Reply, TlsFailure, TlsFailureKind, UsageError,
+};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 
 use crate::connection::Connection;

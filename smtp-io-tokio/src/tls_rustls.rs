@@ -48,9 +48,11 @@ fn tls_info(conn: &ClientConnection, tls12_binding: bool) -> TlsInfo {
         ProtocolVersion::TLSv1_2 => "TLSv1.2".to_string(),
         other => format!("{other:?}"),
     });
-    info.cipher_suite = conn
-        .negotiated_cipher_suite()
-        .map(|s| s.suite().as_str().map_or_else(|| format!("{:?}", s.suite()), str::to_string));
+    info.cipher_suite = conn.negotiated_cipher_suite().map(|s| {
+        s.suite()
+            .as_str()
+            .map_or_else(|| format!("{:?}", s.suite()), str::to_string)
+    });
     info.peer_certificates = conn
         .peer_certificates()
         .map(|chain| chain.iter().map(|c| c.as_ref().to_vec()).collect())
