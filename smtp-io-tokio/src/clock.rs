@@ -38,3 +38,22 @@ impl Clock {
 fn far_future(from: tokio::time::Instant) -> tokio::time::Instant {
     from + std::time::Duration::from_secs(86_400 * 365 * 30)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn deadlines_map_onto_tokios_clock_and_back() {
+        let clock = Clock::start();
+        let deadline = Instant::from_millis(1500);
+        assert_eq!(
+            clock.at(deadline) - clock.epoch,
+            Duration::from_millis(1500)
+        );
+        assert!(clock.now() < Instant::from_millis(60_000));
+        // The end of the engine's time does not overflow tokio's.
+        assert!(clock.at(Instant::from_nanos(u64::MAX)) > clock.epoch);
+    }
+}

@@ -275,3 +275,52 @@ async fn a_lost_socket_mid_send_is_a_delivery_of_transient_closed_errors() {
     drop(conn);
     server.await.unwrap();
 }
+
+/// A body reader that fails after its first bytes.
+struct Failing(bool);
+
+impl tokio::io::AsyncRead for Failing {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        if self.0 {
+            return std::task::Poll::Ready(Err(std::io::Error::other("disk gone")));
+        }
+        self.0 = true;
+        buf.put_slice(b"Subject: t\r\n");
+        std::task::Poll::Ready(Ok(()))
+    }
+}
+
+#[tokio::test]
+async fn a_body_that_cannot_be_completed_closes_the_session() {
+    // A bare LF under the Reject policy: a usage error, and the half-sent message
+    // cannot be taken back.
+    let (client, server) = duplex(64 * 1024);
+    let server = tokio::spawn(sink(server, &["PIPELINING"]));
+    let mut cfg = config();
+    cfg.line_endings = smtp_proto::LineEndings::Reject;
+    let mut conn = Connection::options(cfg).open(client).await.unwrap();
+    let err = conn
+        .send(envelope(1), &b"bare\nLF\r\n"[..])
+        .await
+        .unwrap_err();
+    assert!(matches!(err, DriverError::Usage(_)), "{err:?}");
+    assert!(matches!(conn.noop().await, Err(DriverError::Closed)));
+    let seen = server.await.unwrap();
+    assert!(seen.messages.is_empty());
+
+    // A body reader that fails: its error, and the session is over too.
+    let (client, server) = duplex(64 * 1024);
+    let server = tokio::spawn(sink(server, &["PIPELINING", "CHUNKING"]));
+    let mut conn = Connection::options(config()).open(client).await.unwrap();
+    let err = conn.send(envelope(1), Failing(false)).await.unwrap_err();
+    match err {
+        DriverError::Io(e) => assert_eq!(e.to_string(), "disk gone"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(conn.noop().await, Err(DriverError::Closed)));
+    assert!(server.await.unwrap().messages.is_empty());
+}

@@ -91,16 +91,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Peer<S> {
 
     /// Reads a DATA body up to the lone `.`, undoing dot-stuffing.
     pub async fn dot_body(&mut self) -> Vec<u8> {
+        self.whole_dot_body().await.unwrap_or_default()
+    }
+
+    /// Like [`Peer::dot_body`], but `None` when EOF came before the `.`.
+    pub async fn whole_dot_body(&mut self) -> Option<Vec<u8>> {
         let mut body = Vec::new();
         while let Some(line) = self.line().await {
             if line == "." {
-                break;
+                return Some(body);
             }
             let line = line.strip_prefix('.').unwrap_or(&line);
             body.extend_from_slice(line.as_bytes());
             body.extend_from_slice(b"\r\n");
         }
-        body
+        None
     }
 
     /// Reads until EOF; returns how many bytes came.
@@ -151,7 +156,9 @@ pub async fn sink<S: AsyncRead + AsyncWrite + Unpin>(stream: S, ehlo: &[&str]) -
             "AUTH" => peer.send("235 2.7.0 authenticated\r\n").await,
             "DATA" => {
                 peer.send("354 go ahead\r\n").await;
-                let body = peer.dot_body().await;
+                let Some(body) = peer.whole_dot_body().await else {
+                    break;
+                };
                 seen.messages.push(body);
                 peer.send("250 2.0.0 queued\r\n").await;
             }
@@ -178,17 +185,20 @@ pub async fn sink<S: AsyncRead + AsyncWrite + Unpin>(stream: S, ehlo: &[&str]) -
     seen
 }
 
+/// The write calls a [`Recorder`] saw, each call's bytes.
+pub type Writes = Arc<Mutex<Vec<Vec<u8>>>>;
+
 /// Wraps the driver's stream: records each write call's bytes, and fails a write
 /// with `ConnectionReset` once `fail_after` bytes went through.
 pub struct Recorder<S> {
     pub inner: S,
-    pub writes: Arc<Mutex<Vec<Vec<u8>>>>,
+    pub writes: Writes,
     pub fail_after: Option<usize>,
     written: usize,
 }
 
 impl<S> Recorder<S> {
-    pub fn new(inner: S) -> (Recorder<S>, Arc<Mutex<Vec<Vec<u8>>>>) {
+    pub fn new(inner: S) -> (Recorder<S>, Writes) {
         let writes = Arc::new(Mutex::new(Vec::new()));
         let r = Recorder {
             inner,
