@@ -98,4 +98,5 @@ mod tls_rustls;
 pub use connection::Connection;
 pub use error::DriverError;
 pub use options::Options;
+pub use smtp_proto::Delivery;
 pub use stream::{connect, AsyncStream, TlsUpgrade};
