@@ -1,7 +1,102 @@
 //! Async driver for [`smtp_proto`] over tokio `AsyncRead + AsyncWrite` streams.
 //!
-//! Skeleton: the driver arrives with the drivers issue. It will own a stream and a
-//! `smtp_proto::Client`, take the TLS upgrade from the caller, and read while it writes
-//! during pipelined flights.
+//! [`smtp_proto::Client`] is a pure state machine; this crate runs it over a real
+//! stream. A [`Connection`] owns the stream and the engine: it writes what the
+//! engine queues as gather writes, feeds it what the server sends, streams message
+//! bodies from any `AsyncRead` in chunks the engine sizes, arms the engine's
+//! deadlines on tokio's timer, and hands the stream to a TLS upgrade when the engine
+//! asks for TLS. The TLS library is the caller's choice ([`TlsUpgrade`]); the
+//! optional `rustls` feature supplies one ([`Options::rustls`]). The default
+//! features pull in no TLS code.
+//!
+//! # Example
+//!
+//! STARTTLS with rustls against roots from a PEM file, AUTH PLAIN, one message
+//! (needs the `rustls` feature, and `tokio` with `rt` and `macros`):
+//!
+#![cfg_attr(feature = "rustls", doc = "```no_run")]
+#![cfg_attr(not(feature = "rustls"), doc = "```ignore")]
+//! use std::{sync::Arc, time::Duration};
+//! use rustls::pki_types::{pem::PemObject, CertificateDer, ServerName};
+//! use smtp_io_tokio::Connection;
+//! use smtp_proto::{sasl::Plain, Auth, Config, Envelope, ForwardPath, Host, Recipient, ReversePath, TlsMode};
+//!
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let mut roots = rustls::RootCertStore::empty();
+//!     for cert in CertificateDer::pem_file_iter("/etc/ssl/certs/ca-certificates.crt")? {
+//!         roots.add(cert?)?;
+//!     }
+//!     let provider = Arc::new(rustls::crypto::ring::default_provider());
+//!     let tls = rustls::ClientConfig::builder_with_provider(provider)
+//!         .with_safe_default_protocol_versions()?
+//!         .with_root_certificates(roots)
+//!         .with_no_client_auth();
+//!     let mut config = Config::new(Host::parse("client.example")?);
+//!     config.tls = TlsMode::RequiredStartTls;
+//!     let mut conn = Connection::options(config)
+//!         .rustls(Arc::new(tls), ServerName::try_from("mail.example.net")?)
+//!         .auth(Auth::with(Plain::new(None, "user", "secret")?))
+//!         .connect("mail.example.net:587", Duration::from_secs(30))
+//!         .await?;
+//!     let to = vec![Recipient::new(ForwardPath::parse("b@example.net")?)];
+//!     let envelope = Envelope::new(ReversePath::parse("a@example.org")?, to);
+//!     let delivery = conn.send(envelope, &b"Subject: hi\r\n\r\nhello\r\n"[..]).await?;
+//!     println!("accepted: {}", delivery.all_accepted());
+//!     conn.quit().await?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! # How a call is driven
+//!
+//! Every call ([`Options::open`], [`Connection::send`], [`Connection::reset`],
+//! [`Connection::noop`], [`Connection::quit`]) follows the engine's call-order
+//! contract: it acts on *every* event an input produced before it waits again, then
+//! waits for whichever comes first of the socket taking bytes, the socket having
+//! bytes, the body reader having bytes and the engine's next deadline. So the driver
+//! reads while it writes: a server that refuses a BDAT chunk or sends `421` in the
+//! middle of a long body is heard at once and the body stops there (RFC 3030 §2),
+//! and one that stops reading runs into the engine's `data_block` deadline (rule 10)
+//! rather than a write that blocks forever. A call returns only once its request has
+//! ended and the session is ready again or closed — late replies (a `503` to DATA
+//! after every RCPT failed, `551`s to chunks still in flight) are consumed first, so
+//! the next call starts clean.
+//!
+//! # Results and errors
+//!
+//! [`Connection::send`] returns the shared [`smtp_proto::Delivery`] whenever the
+//! engine took the envelope: one result per recipient and one for the transaction,
+//! also when the transaction failed or the session ended during it (rule 18).
+//! [`DriverError`] is for calls that could not do their work at all: a socket error,
+//! a session that ended (with the engine's [`smtp_proto::Error`]), a usage error, a
+//! closed or cancelled connection.
+//!
+//! # Cancel safety
+//!
+//! Dropping a call's future mid-request leaves the session in an unknown state; the
+//! connection then closes its stream and every later call returns
+//! [`DriverError::Cancelled`]. See [`Connection`].
+//!
+//! # Many sessions
+//!
+//! A connection holds an 8 KiB read buffer, the engine's bounded queues and, while a
+//! body streams, at most the engine's `max_pending_body` of it; it spawns nothing
+//! and needs no thread of its own, so thousands run side by side in one runtime.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+mod clock;
+mod connection;
+mod drive;
+mod error;
+mod options;
+mod stream;
+#[cfg(feature = "rustls")]
+mod tls_rustls;
+
+pub use connection::Connection;
+pub use error::DriverError;
+pub use options::Options;
+pub use smtp_proto::Delivery;
+pub use stream::{connect, AsyncStream, TlsUpgrade};
