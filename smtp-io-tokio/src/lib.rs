@@ -16,27 +16,16 @@
 //!
 #![cfg_attr(feature = "rustls", doc = "```no_run")]
 #![cfg_attr(not(feature = "rustls"), doc = "```ignore")]
-//! use std::{sync::Arc, time::Duration};
-//! use rustls::pki_types::{pem::PemObject, CertificateDer, ServerName};
-//! use smtp_io_tokio::Connection;
-//! use smtp_proto::{sasl::Plain, Auth, Config, Envelope, ForwardPath, Host, Recipient, ReversePath, TlsMode};
+//! use std::time::Duration;
+//! use smtp_io_tokio::{client_config_from_pem, Connection};
+//! use smtp_proto::{sasl::Plain, Auth, Config, Envelope, ForwardPath, Host, Recipient, ReversePath};
 //!
 //! #[tokio::main(flavor = "current_thread")]
-//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//!     let mut roots = rustls::RootCertStore::empty();
-//!     for cert in CertificateDer::pem_file_iter("/etc/ssl/certs/ca-certificates.crt")? {
-//!         roots.add(cert?)?;
-//!     }
-//!     let provider = Arc::new(rustls::crypto::ring::default_provider());
-//!     let tls = rustls::ClientConfig::builder_with_provider(provider)
-//!         .with_safe_default_protocol_versions()?
-//!         .with_root_certificates(roots)
-//!         .with_no_client_auth();
-//!     let mut config = Config::new(Host::parse("client.example")?);
-//!     config.tls = TlsMode::RequiredStartTls;
-//!     let mut conn = Connection::options(config)
-//!         .rustls(Arc::new(tls), ServerName::try_from("mail.example.net")?)
-//!         .auth(Auth::with(Plain::new(None, "user", "secret")?))
+//! async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+//!     let roots = client_config_from_pem("/etc/ssl/certs/ca-certificates.crt")?;
+//!     let mut conn = Connection::options(Config::new(Host::parse("client.example")?))
+//!         .rustls(roots, "mail.example.net".try_into()?) // STARTTLS: opportunistic by default
+//!         .auth(Auth::with(Plain::new(None, "user", "secret")?)) // only ever over TLS
 //!         .connect("mail.example.net:587", Duration::from_secs(30))
 //!         .await?;
 //!     let to = vec![Recipient::new(ForwardPath::parse("b@example.net")?)];
@@ -100,3 +89,5 @@ pub use error::DriverError;
 pub use options::Options;
 pub use smtp_proto::Delivery;
 pub use stream::{connect, AsyncStream, TlsUpgrade};
+#[cfg(feature = "rustls")]
+pub use tls_rustls::client_config_from_pem;

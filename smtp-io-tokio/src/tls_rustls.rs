@@ -104,6 +104,24 @@ fn kind_of(e: &rustls::Error) -> TlsFailureKind {
     }
 }
 
+/// A client configuration (ring provider, TLS 1.2 and 1.3) trusting the CA
+/// certificates of a PEM file — the system bundle, or a private CA.
+pub fn client_config_from_pem(
+    path: impl AsRef<std::path::Path>,
+) -> Result<Arc<ClientConfig>, Box<dyn std::error::Error + Send + Sync>> {
+    use rustls::pki_types::{pem::PemObject, CertificateDer};
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(path)? {
+        roots.add(cert?)?;
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
