@@ -6,7 +6,7 @@
 //! bodies from any `AsyncRead` in chunks the engine sizes, arms the engine's
 //! deadlines on tokio's timer, and hands the stream to a TLS upgrade when the engine
 //! asks for TLS. The TLS library is the caller's choice ([`TlsUpgrade`]); the
-//! optional `rustls` feature supplies one ([`Options::rustls`]). The default
+//! optional `rustls` feature supplies one (`Options::rustls`). The default
 //! features pull in no TLS code.
 //!
 //! # Example
