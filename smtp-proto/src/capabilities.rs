@@ -514,6 +514,26 @@ mod tests {
     }
 
     #[test]
+    fn limits_names_and_values_follow_the_grammar() {
+        // RFC 9422 §4: names of letters, digits, `-` and `_`; values of VCHAR but `;`.
+        assert!(Limits::parse("X-LIMIT=1 A_B=2 c3=x~!").is_some());
+        for bad in [
+            "=5", "RCPTMAX", "A.B=1", "A B", "A=", "A=b;c", "A=\u{7f}", "é=1",
+        ] {
+            assert_eq!(Limits::parse(bad), None, "{bad:?}");
+        }
+        assert_eq!(Limits::parse("").map(|l| l.params.len()), Some(0));
+        assert_eq!(Limits::parse("   ").map(|l| l.params.len()), Some(0));
+        // Values: 1-6 digits and more than zero.
+        let v = |s: &str| Limits::parse(&format!("RCPTMAX={s}")).unwrap().rcptmax;
+        assert_eq!(v("999999"), Some(999_999));
+        assert_eq!(v("1"), Some(1));
+        assert_eq!(v("0"), None);
+        assert_eq!(v("1000000"), None);
+        assert_eq!(v("1a"), None);
+    }
+
+    #[test]
     fn every_known_keyword_is_recognised_in_any_case() {
         let known = [
             "STARTTLS",

@@ -627,6 +627,108 @@ mod tests {
     }
 
     #[test]
+    fn limits_hold_exactly_at_the_boundary() {
+        let limits = ReplyLimits {
+            max_line: 10,
+            max_reply: 20,
+        };
+        // "250 abcd\r\n" is exactly 10 bytes: accepted; one more is refused.
+        let mut p = ReplyParser::new(limits);
+        let mut input: &[u8] = b"250 abcd\r\n";
+        assert_eq!(p.parse(&mut input).unwrap().unwrap().raw_text(), b"abcd");
+        let mut p = ReplyParser::new(limits);
+        let mut input: &[u8] = b"250 abcde\r\n";
+        assert_eq!(
+            p.parse(&mut input),
+            Err(ReplyError::LineTooLong { limit: 10 })
+        );
+        // Two lines making exactly 20 bytes: accepted; 21 bytes are refused.
+        let limits = ReplyLimits {
+            max_line: 12,
+            max_reply: 20,
+        };
+        let mut p = ReplyParser::new(limits);
+        let mut input: &[u8] = b"250-abcd\r\n250 efgh\r\n";
+        assert_eq!(
+            lines(&p.parse(&mut input).unwrap().unwrap()),
+            vec!["abcd", "efgh"]
+        );
+        let mut p = ReplyParser::new(limits);
+        let mut input: &[u8] = b"250-abcd\r\n250 efghi\r\n";
+        assert_eq!(
+            p.parse(&mut input),
+            Err(ReplyError::ReplyTooLong { limit: 20 })
+        );
+    }
+
+    #[test]
+    fn buffered_counts_what_is_held_and_drops_to_zero_after_a_reply() {
+        let mut p = parser(false);
+        assert_eq!(p.buffered(), 0);
+        let mut a: &[u8] = b"250-first\r\n250 sec";
+        assert_eq!(p.parse(&mut a), Ok(None));
+        // "first\n" kept as text, "250 sec" as the raw unfinished line.
+        assert_eq!(p.buffered(), 6 + 7);
+        let mut b: &[u8] = b"ond\r\n";
+        assert_eq!(
+            lines(&p.parse(&mut b).unwrap().unwrap()),
+            vec!["first", "second"]
+        );
+        assert_eq!(p.buffered(), 0);
+        assert!(p.is_idle());
+    }
+
+    #[test]
+    fn enhanced_code_digits_at_their_limits() {
+        let e = |s: &str| EnhancedCode::parse(s);
+        assert_eq!(
+            e("5.999.999").map(|c| (c.subject, c.detail)),
+            Some((999, 999))
+        );
+        assert_eq!(e("2.0.0").map(|c| c.class), Some(2));
+        assert_eq!(e("4.1000.1"), None);
+        assert_eq!(e("4.1.1000"), None);
+        assert_eq!(e("4..1"), None);
+        assert_eq!(e("3.1.1"), None);
+        assert_eq!(e("5.1.1.1"), None);
+        assert_eq!(e("5.1"), None);
+        assert_eq!(e("5.a.1"), None);
+        // An enhanced code on a later line does not count (RFC 2034: the first line).
+        let r = one(b"250-ok\r\n250 2.0.0 x\r\n", true).unwrap().unwrap();
+        assert_eq!(r.enhanced, None);
+        let r = one(b"250 2.0.0\r\n", true).unwrap().unwrap();
+        assert_eq!(r.enhanced.map(|c| c.to_string()).as_deref(), Some("2.0.0"));
+    }
+
+    #[test]
+    fn reply_accessors_say_what_the_reply_is() {
+        let r = Reply::new(354, &["go ahead", "end with ."]);
+        assert!(r.is_intermediate() && !r.is_positive() && !r.is_transient() && !r.is_permanent());
+        assert_eq!(r.class(), 3);
+        assert_eq!(r.text(), "go ahead\nend with .");
+        assert_eq!(r.line_count(), 2);
+        assert_eq!(r.first_line(), b"go ahead");
+        assert_eq!(r.to_string(), "354 go ahead\\nend with .");
+        let t = Reply::new(451, &["later"]);
+        assert!(t.is_transient() && !t.is_permanent() && !t.is_positive());
+        let p = Reply::new(550, &["no\r\n\0x"]);
+        assert!(p.is_permanent());
+        assert_eq!(p.raw_text(), b"no   x", "control bytes become spaces");
+        let mut wire = Vec::new();
+        Reply::new(220, &[""]).encode(&mut wire);
+        assert_eq!(wire, b"220\r\n");
+        let long = Reply::new(550, &["x".repeat(300).as_str()]);
+        let cut = long.truncated(128);
+        assert_eq!(cut.raw_text().len(), 128 + b" [truncated]".len());
+        assert!(cut.raw_text().ends_with(b" [truncated]"));
+        assert_eq!(
+            Reply::new(250, &["short"]).truncated(128).raw_text(),
+            b"short"
+        );
+        assert!(format!("{long:?}").contains("code: 550"));
+    }
+
+    #[test]
     fn second_reply_stays_in_the_input() {
         let mut p = parser(false);
         let mut input: &[u8] = b"250 one\r\n354 two\r\n";
