@@ -43,7 +43,12 @@ impl Connection {
                 self.on_event(&event, body.as_mut())?;
             }
             if let Some(b) = body.as_mut() {
-                self.feed_body(b)?;
+                if let Err(e) = self.feed_body(b) {
+                    // The message cannot be completed, and ending the data now would
+                    // deliver a truncated one: drop the connection instead.
+                    self.abandon();
+                    return Err(e);
+                }
             }
             if self.closed.is_some() {
                 self.flush_best_effort();
@@ -231,6 +236,17 @@ impl Connection {
         let now = self.now();
         self.io_error = Some(e);
         self.client.receive_eof(now);
+    }
+
+    /// Gives the session up mid-request: the engine closes it as lost (every open
+    /// recipient gets its outcome) and the stream is dropped unwritten, so the server
+    /// never sees the end of a message that was not all sent.
+    fn abandon(&mut self) {
+        let now = self.now();
+        self.client.receive_eof(now);
+        while self.client.poll_event().is_some() {}
+        self.stream = None;
+        self.closed = Some(None);
     }
 
     /// After `Closed`: write what is still queued (a best-effort QUIT), ignoring errors.

@@ -421,3 +421,42 @@ fn a_chunking_flight_is_one_write() {
         "MAIL, RCPT and BDAT LAST with its data"
     );
 }
+
+#[test]
+fn a_failing_body_reader_drops_the_connection_without_ending_the_data() {
+    let (addr, server) = peer::serve(|p| {
+        p.open(&["PIPELINING"]);
+        p.expect("MAIL");
+        p.expect("RCPT");
+        p.expect("DATA");
+        p.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        // Everything until EOF: a lone "." must never come.
+        let mut lines = vec![];
+        while let Some(l) = p.line() {
+            lines.push(l);
+        }
+        lines
+    });
+    /// Gives some bytes, then fails.
+    struct Failing(bool);
+    impl Read for Failing {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if std::mem::replace(&mut self.0, true) {
+                return Err(io::Error::other("disk on fire"));
+            }
+            buf[..6].copy_from_slice(b"part\r\n");
+            Ok(6)
+        }
+    }
+    let mut c = Connection::options(config()).connect(addr, T).unwrap();
+    match c.send(envelope(&["b@example.net"]), &mut Failing(false)) {
+        Err(DriverError::Io(e)) => assert_eq!(e.to_string(), "disk on fire"),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(c.noop(), Err(DriverError::Closed)));
+    let lines = server.join().unwrap();
+    assert!(
+        !lines.iter().any(|l| l == "."),
+        "the data was ended: {lines:?}"
+    );
+}
