@@ -16,6 +16,13 @@ const MAX_SLICES: usize = 64;
 /// Socket timeouts closer than this to the last one set are not set again.
 const TIMEOUT_SLACK: Duration = Duration::from_millis(20);
 
+/// Which socket timeout to set.
+#[derive(Clone, Copy)]
+enum Direction {
+    Read,
+    Write,
+}
+
 /// The body of a `send` while the engine wants it.
 struct Body<'a> {
     reader: &'a mut dyn Read,
@@ -146,22 +153,42 @@ impl Connection {
             .map(|t| Duration::from_nanos(t.as_nanos().saturating_sub(now.as_nanos())))
     }
 
-    /// One vectored write of what is queued, bounded by the engine's deadline.
-    fn write_some(&mut self) -> Result<(), DriverError> {
+    /// Points the socket's read or write timeout at the engine's next deadline (set
+    /// only when it moved). `false` when the deadline has passed: the engine was told,
+    /// and there is nothing to wait for.
+    fn arm_socket(&mut self, direction: Direction) -> Result<bool, DriverError> {
         let wait = self.until_deadline();
         if wait == Some(Duration::ZERO) {
             let now = self.now();
             self.client.handle_timeout(now);
-            return Ok(());
+            return Ok(false);
         }
         let timeout = wait.map(|w| w.max(Duration::from_millis(1)));
         let Some(stream) = self.stream.as_mut() else {
             return Err(DriverError::Closed);
         };
-        if differs(self.write_timeout, timeout) {
-            stream.set_write_timeout(timeout)?;
-            self.write_timeout = timeout;
+        let last = match direction {
+            Direction::Read => &mut self.read_timeout,
+            Direction::Write => &mut self.write_timeout,
+        };
+        if differs(*last, timeout) {
+            match direction {
+                Direction::Read => stream.set_read_timeout(timeout)?,
+                Direction::Write => stream.set_write_timeout(timeout)?,
+            }
+            *last = timeout;
         }
+        Ok(true)
+    }
+
+    /// One vectored write of what is queued, bounded by the engine's deadline.
+    fn write_some(&mut self) -> Result<(), DriverError> {
+        if !self.arm_socket(Direction::Write)? {
+            return Ok(());
+        }
+        let Some(stream) = self.stream.as_mut() else {
+            return Err(DriverError::Closed);
+        };
         let mut slices = [IoSlice::new(&[]); MAX_SLICES];
         let count = self.client.transmit().io_slices(&mut slices);
         let result = stream.write_vectored(&slices[..count]);
@@ -196,20 +223,12 @@ impl Connection {
     /// A blocking read, bounded by the engine's deadline; a deadline that passes is
     /// handed to the engine.
     fn read_within_deadline(&mut self) -> Result<(), DriverError> {
-        let wait = self.until_deadline();
-        if wait == Some(Duration::ZERO) {
-            let now = self.now();
-            self.client.handle_timeout(now);
+        if !self.arm_socket(Direction::Read)? {
             return Ok(());
         }
-        let timeout = wait.map(|w| w.max(Duration::from_millis(1)));
         let Some(stream) = self.stream.as_mut() else {
             return Err(DriverError::Closed);
         };
-        if differs(self.read_timeout, timeout) {
-            stream.set_read_timeout(timeout)?;
-            self.read_timeout = timeout;
-        }
         let result = stream.read(&mut self.read_buf);
         self.on_read(result);
         Ok(())

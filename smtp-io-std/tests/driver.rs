@@ -53,10 +53,7 @@ impl Read for Lines {
 fn opens_sends_dot_stuffed_and_quits() {
     let (addr, server) = peer::serve(|p| {
         p.open(&["PIPELINING"]);
-        p.expect("MAIL FROM:<a@example.org>");
-        p.expect("RCPT TO:<b@example.net>");
-        p.expect("DATA");
-        p.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        p.accept_flight();
         let mut lines = vec![];
         while let Some(l) = p.line() {
             if l == "." {
@@ -161,10 +158,7 @@ fn a_server_that_stops_reading_times_out_instead_of_hanging() {
     let stop2 = stop.clone();
     let (addr, _server) = peer::serve(move |p| {
         p.open(&["PIPELINING"]);
-        p.expect("MAIL");
-        p.expect("RCPT");
-        p.expect("DATA");
-        p.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        p.accept_flight();
         // Read nothing more until the test is over.
         while !stop2.load(Ordering::SeqCst) {
             std::thread::sleep(Duration::from_millis(20));
@@ -196,10 +190,7 @@ fn a_server_that_stops_reading_times_out_instead_of_hanging() {
 fn a_421_mid_data_is_heard_before_the_whole_body_goes() {
     let (addr, server) = peer::serve(|p| {
         p.open(&["PIPELINING"]);
-        p.expect("MAIL");
-        p.expect("RCPT");
-        p.expect("DATA");
-        p.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        p.accept_flight();
         let mut total = 0;
         let mut said = false;
         while let Some(l) = p.line() {
@@ -426,10 +417,7 @@ fn a_chunking_flight_is_one_write() {
 fn a_failing_body_reader_drops_the_connection_without_ending_the_data() {
     let (addr, server) = peer::serve(|p| {
         p.open(&["PIPELINING"]);
-        p.expect("MAIL");
-        p.expect("RCPT");
-        p.expect("DATA");
-        p.send("250 ok\r\n250 ok\r\n354 go\r\n");
+        p.accept_flight();
         // Everything until EOF: a lone "." must never come.
         let mut lines = vec![];
         while let Some(l) = p.line() {

@@ -51,6 +51,14 @@ impl Peer {
         }
         total
     }
+    /// A pipelined MAIL, RCPT, DATA flight for one recipient, accepted up to the 354.
+    pub fn accept_flight(&mut self) {
+        self.expect("MAIL");
+        self.expect("RCPT");
+        self.expect("DATA");
+        self.send("250 ok\r\n250 ok\r\n354 go\r\n");
+    }
+
     /// The usual opening: greeting, then EHLO answered with `caps` lines.
     pub fn open(&mut self, caps: &[&str]) {
         self.send("220 mx.test ESMTP\r\n");
