@@ -534,6 +534,15 @@ mod tests {
     }
 
     #[test]
+    fn debug_shows_what_was_offered() {
+        let c = caps(&["mx.example", "PIPELINING", "AUTH PLAIN", "X-ODD a"]);
+        let shown = format!("{c:?}");
+        for want in ["mx.example", "pipelining: true", "\"PLAIN\"", "(\"X-ODD\", \"a\")"] {
+            assert!(shown.contains(want), "{want} missing in {shown}");
+        }
+    }
+
+    #[test]
     fn every_known_keyword_is_recognised_in_any_case() {
         let known = [
             "STARTTLS",
