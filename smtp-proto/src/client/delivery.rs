@@ -114,4 +114,50 @@ mod tests {
         assert!(!d.all_accepted());
         assert!(DeliveryFold::new().finish().is_none());
     }
+
+    #[test]
+    fn a_failed_transaction_accepts_nobody_and_a_full_success_is_all_accepted() {
+        let ok = Reply::new(250, &["ok"]);
+        let mut f = DeliveryFold::new();
+        for index in [2, 0, 1] {
+            f.on_event(&Event::RecipientAccepted {
+                index,
+                reply: ok.clone(),
+            });
+        }
+        let failed = Error::new(ErrorKind::Status, false, None, "data refused");
+        assert!(f.on_event(&Event::TransactionFailed {
+            error: failed.clone()
+        }));
+        assert!(f.is_done());
+        let d = f.finish().unwrap();
+        assert_eq!(d.result, Err(failed));
+        assert_eq!(d.accepted().count(), 0, "nothing delivered");
+        assert!(!d.all_accepted());
+
+        let mut f = DeliveryFold::new();
+        let refused = Error::new(ErrorKind::Status, true, None, "no");
+        f.on_event(&Event::RecipientRejected {
+            index: 0,
+            error: refused,
+        });
+        for index in [1, 2] {
+            f.on_event(&Event::RecipientAccepted {
+                index,
+                reply: ok.clone(),
+            });
+        }
+        f.on_event(&Event::Delivered { reply: ok.clone() });
+        let d = f.finish().unwrap();
+        assert_eq!(d.accepted().collect::<Vec<_>>(), vec![1, 2]);
+        assert!(!d.all_accepted());
+
+        let mut f = DeliveryFold::new();
+        f.on_event(&Event::RecipientAccepted {
+            index: 0,
+            reply: ok.clone(),
+        });
+        f.on_event(&Event::Delivered { reply: ok });
+        assert!(f.finish().unwrap().all_accepted());
+    }
 }
