@@ -26,5 +26,8 @@ fn python_package_tests_pass() {
          apt-get install python3-venv python3-aiosmtpd",
         out.status
     );
-    assert!(stdout.contains(" passed"), "pytest reported no passed tests");
+    assert!(
+        stdout.contains(" passed"),
+        "pytest reported no passed tests"
+    );
 }
