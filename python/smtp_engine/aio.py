@@ -96,7 +96,8 @@ async def send(
     (STARTTLS or fail) or ``implicit`` (TLS from the first byte); ``ssl_context``
     defaults to ``ssl.create_default_context()`` and ``server_hostname`` to ``host``.
     Session failures (a refusal, a TLS failure, a timeout) come back in the
-    ``Delivery``; only the connection itself (``OSError``) and misuse raise."""
+    ``Delivery``; only a connection that cannot be made (``OSError``) and misuse
+    raise."""
     to = [to] if isinstance(to, str) else list(to)
     body = memoryview(message.encode("utf-8") if isinstance(message, str) else message)
     config = Config(
@@ -119,13 +120,16 @@ async def send(
     async def flush() -> None:
         out = client.data_to_send(loop.time())
         if out:
-            writer.write(out)
             timer = client.get_timer()
             wait = None if timer is None else max(0.001, timer - loop.time())
             try:
+                writer.write(out)
                 await asyncio.wait_for(writer.drain(), wait)
             except asyncio.TimeoutError:
                 client.handle_timer(loop.time())
+            except OSError:
+                # The connection broke under a write: the engine ends the session.
+                client.receive_eof(loop.time())
 
     async def upgrade() -> None:
         await flush()
@@ -189,8 +193,7 @@ async def send(
                             "the session closed before the message was sent",
                             "the session closed before the message was sent",
                         )
-                    with contextlib.suppress(OSError):
-                        await flush()  # a best-effort QUIT
+                    await flush()  # a best-effort QUIT
             while want_body and len(body) and client.body_capacity() > 0:
                 n = client.body(body, loop.time())
                 body = body[n:]

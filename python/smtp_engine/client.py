@@ -230,7 +230,10 @@ class Client:
             self._ptr = None
 
     def __del__(self) -> None:
-        self.close()
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown may have torn the module down
+            pass
 
     def __enter__(self) -> "Client":
         return self

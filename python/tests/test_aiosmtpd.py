@@ -133,3 +133,29 @@ def test_implicit_tls(smtp_server, certs) -> None:
     ))
     assert d.all_accepted, d.result
     assert store.messages[0].data == STORED
+
+
+def test_a_server_that_hangs_up_and_one_that_says_nothing() -> None:
+    async def hang_up(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.write(b"220 flaky.example ESMTP\r\n")
+        await reader.readline()
+        writer.close()
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.read()
+
+    async def main() -> tuple[aio.Delivery, aio.Delivery]:
+        results = []
+        for handler, timeouts in ((hang_up, None), (silent, {"greeting": 0.2})):
+            server = await asyncio.start_server(handler, "127.0.0.1", 0)
+            port = server.sockets[0].getsockname()[1]
+            async with server:
+                results.append(await aio.send("127.0.0.1", port, from_="a@example.org",
+                                              to="b@example.net", message=b"x\r\n",
+                                              tls="none", timeouts=timeouts))
+        return results[0], results[1]
+
+    hung, quiet = asyncio.run(main())
+    assert isinstance(hung.result, se.SessionError) and hung.result.kind == "closed"
+    assert isinstance(quiet.result, se.SessionError) and quiet.result.kind == "timeout"
+    assert quiet.recipients == [quiet.result]

@@ -37,7 +37,7 @@ enum smtp_result
   SMTP_RESULT_INVALID_UTF8 = 2,
   /**
    * A value was out of range: an unknown enum value or flag, an invalid hello name,
-   * a timeout phase that does not exist, more bytes reported written than queued.
+   * a timeout phase that does not exist, more bytes reported written than shown.
    */
   SMTP_RESULT_INVALID_ARGUMENT = 3,
   /**
@@ -971,8 +971,8 @@ smtp_result smtp_client_transmit(const struct smtp_client *client,
                                  size_t *len);
 
 /**
- * The first `n` bytes `smtp_client_transmit` showed were written. More than are
- * waiting is `INVALID_ARGUMENT` and changes nothing.
+ * The first `n` bytes `smtp_client_transmit` showed were written. More than the
+ * chunk it shows is `INVALID_ARGUMENT` and changes nothing.
  *
  * # Safety
  *

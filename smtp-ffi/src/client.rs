@@ -256,8 +256,8 @@ pub unsafe extern "C" fn smtp_client_transmit(
     }
 }
 
-/// The first `n` bytes `smtp_client_transmit` showed were written. More than are
-/// waiting is `INVALID_ARGUMENT` and changes nothing.
+/// The first `n` bytes `smtp_client_transmit` showed were written. More than the
+/// chunk it shows is `INVALID_ARGUMENT` and changes nothing.
 ///
 /// # Safety
 ///
@@ -271,7 +271,7 @@ pub unsafe extern "C" fn smtp_client_transmitted(
     // SAFETY: the caller's contract.
     unsafe {
         with_client(client, |c| {
-            if n > c.inner.buffered_output() {
+            if n > c.inner.transmit().chunk().len() {
                 return Err(smtp_result::InvalidArgument);
             }
             c.inner.transmitted(at(now_ns), n);

@@ -18,7 +18,7 @@ pub enum smtp_result {
     /// A string was not valid UTF-8.
     InvalidUtf8 = 2,
     /// A value was out of range: an unknown enum value or flag, an invalid hello name,
-    /// a timeout phase that does not exist, more bytes reported written than queued.
+    /// a timeout phase that does not exist, more bytes reported written than shown.
     InvalidArgument = 3,
     /// The library panicked (a bug); the client is poisoned.
     Panic = 4,
