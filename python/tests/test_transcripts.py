@@ -33,8 +33,26 @@ REQUIRED = {
 MIN_CASES = 60
 
 
+CONFIG_FIELDS = {"tls", "ehlo", "lmtp", "auth", "allow_plaintext_auth", "pipelining",
+                 "chunking", "timeouts_ms"}
+OPS = {"send", "reset", "noop", "quit"}
+STEPS = {"server", "server_raw", "client", "client_raw", "client_none", "tls", "eof",
+         "advance_ms"}
+
+
 def supported(case: dict[str, Any]) -> Optional[str]:
-    """None when the binding can replay the case, else why not."""
+    """None when the binding can replay the case, else why not. Anything this
+    replayer does not know (a config field, op or step added later) excludes the
+    case rather than being ignored."""
+    extra = set(case.get("config", {})) - CONFIG_FIELDS
+    if extra:
+        return f"config fields {sorted(extra)}"
+    for op in case.get("ops", []):
+        if op["op"] not in OPS:
+            return f"op {op['op']}"
+    for step in case["script"]:
+        if not set(step) <= STEPS:
+            return f"step {sorted(step)}"
     auth = case.get("config", {}).get("auth")
     if auth and auth["mechanism"].upper() not in ("PLAIN", "LOGIN"):
         return f"AUTH {auth['mechanism']}"
