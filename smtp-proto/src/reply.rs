@@ -711,6 +711,9 @@ mod tests {
         assert_eq!(r.to_string(), "354 go ahead\\nend with .");
         let t = Reply::new(451, &["later"]);
         assert!(t.is_transient() && !t.is_permanent() && !t.is_positive());
+        assert!(!t.is_intermediate());
+        let ok = Reply::new(250, &["ok"]);
+        assert!(ok.is_positive() && !ok.is_intermediate() && !ok.is_transient());
         let p = Reply::new(550, &["no\r\n\0x"]);
         assert!(p.is_permanent());
         assert_eq!(p.raw_text(), b"no   x", "control bytes become spaces");
