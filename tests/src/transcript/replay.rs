@@ -415,7 +415,7 @@ impl Driver<'_> {
     }
 
     /// Drains events, hands over body bytes and issues ops until nothing changes.
-    /// Output is not taken here: only a client step takes it (TRANSCRIPTS.md).
+    /// Output is not taken here: only a client step takes it (tests/TRANSCRIPTS.md, "The runner").
     fn pump(&mut self) {
         loop {
             let mut progressed = self.drain_events();
