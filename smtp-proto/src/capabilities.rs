@@ -537,7 +537,12 @@ mod tests {
     fn debug_shows_what_was_offered() {
         let c = caps(&["mx.example", "PIPELINING", "AUTH PLAIN", "X-ODD a"]);
         let shown = format!("{c:?}");
-        for want in ["mx.example", "pipelining: true", "\"PLAIN\"", "(\"X-ODD\", \"a\")"] {
+        for want in [
+            "mx.example",
+            "pipelining: true",
+            "\"PLAIN\"",
+            "(\"X-ODD\", \"a\")",
+        ] {
             assert!(shown.contains(want), "{want} missing in {shown}");
         }
     }
