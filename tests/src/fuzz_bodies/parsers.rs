@@ -1,13 +1,6 @@
-//! The bodies of the `fuzz/` targets, shared so that `cargo test` on stable replays
-//! the committed corpus through exactly the code the fuzzer runs. Each asserts the
-//! invariants its module promises, not just "no panic".
+//! The reply parser and the EHLO keyword parser (rules 4 and 20).
 
-use std::collections::VecDeque;
-
-use bytes::Bytes;
-use smtp_proto::{
-    BdatEncoder, Capabilities, DataEncoder, Limits, LineEndings, Reply, ReplyLimits, ReplyParser,
-};
+use smtp_proto::{Capabilities, Limits, Reply, ReplyLimits, ReplyParser};
 
 /// Feeds `data` to a reply parser in chunks chosen by its first byte; every reply has
 /// a valid code and the buffer stays within its bounds.
@@ -60,39 +53,4 @@ pub fn capabilities(data: &[u8]) {
             assert!((1..=999_999).contains(&n));
         }
     }
-}
-
-/// Encodes `data` as a DATA body in chunks chosen by its first byte; the terminator
-/// appears exactly once, at the end, and un-stuffing gives back the normalised body.
-pub fn data_encoder(data: &[u8]) {
-    let Some((&first, body)) = data.split_first() else {
-        return;
-    };
-    let step = usize::from(first).max(1);
-    let mut enc = DataEncoder::new(LineEndings::Normalize);
-    let mut bdat = BdatEncoder::new(LineEndings::Normalize, false);
-    let (mut out, mut bout) = (VecDeque::new(), VecDeque::new());
-    let mut bdat_len = 0;
-    for chunk in body.chunks(step) {
-        enc.encode(Bytes::copy_from_slice(chunk), &mut out)
-            .expect("normalize never fails");
-        bdat_len += bdat
-            .encode(Bytes::copy_from_slice(chunk), &mut bout)
-            .expect("normalize never fails");
-    }
-    enc.finish(&mut out);
-    bdat_len += bdat.finish(&mut bout);
-    let wire: Vec<u8> = out.iter().flat_map(|b| b.iter().copied()).collect();
-    let mut framed = b"\r\n".to_vec();
-    framed.extend_from_slice(&wire);
-    assert_eq!(framed.windows(5).filter(|w| *w == b"\r\n.\r\n").count(), 1);
-    assert!(framed.ends_with(b"\r\n.\r\n"));
-    let bwire: Vec<u8> = bout.iter().flat_map(|b| b.iter().copied()).collect();
-    assert_eq!(bwire.len(), bdat_len);
-    assert_eq!(bwire, crate::reference::canonical_body(body));
-}
-
-/// Drives a whole session from `data` (see [`crate::session_ops`]).
-pub fn session(data: &[u8]) {
-    let _ = crate::session_ops::run_bytes(data);
 }

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# A fuzzing campaign: fuzz/run.sh TARGET SECONDS [extra libFuzzer flags...]
+#
+# Builds TARGET optimised (-O) with debug assertions and overflow checks (-a) and runs
+# it for SECONDS with one libFuzzer job. New inputs go to a work corpus outside the
+# committed one (FUZZ_WORK, default fuzz/target/work/TARGET), seeded from
+# corpus/TARGET; crashes land in fuzz/artifacts/TARGET/. Minimise before committing:
+#   cargo +nightly fuzz cmin -O -a --sanitizer none TARGET target/work/TARGET
+# and copy the result into corpus/TARGET (keep it at most ~200 files / 2 MB).
+#
+# Sanitizer: none by default. Every crate of the workspace is `#![forbid(unsafe_code)]`,
+# so AddressSanitizer can only find bugs in the standard library and dependencies,
+# and it costs a 2-3x slowdown; what the targets look for — panics, overflow (the -a
+# build), broken invariants, endless loops, unbounded memory (-rss_limit_mb) — needs
+# no sanitizer. SANITIZER=address turns it on; then ASAN_OPTIONS=quarantine_size_mb=16
+# is set, because ASan's default 256 MB quarantine of freed memory alone would push
+# the process past libFuzzer's 2048 MB RSS limit set below and report a false OOM.
+set -euo pipefail
+cd "$(dirname "$0")"
+if [ $# -lt 2 ]; then
+    echo "usage: fuzz/run.sh TARGET SECONDS [libFuzzer flags...]" >&2
+    exit 2
+fi
+target=$1
+seconds=$2
+shift 2
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+    cargo install cargo-fuzz --locked
+fi
+sanitizer=${SANITIZER:-none}
+if [ "$sanitizer" = address ]; then
+    export ASAN_OPTIONS="${ASAN_OPTIONS:-quarantine_size_mb=16}"
+fi
+work=${FUZZ_WORK:-target/work}/$target
+mkdir -p "$work" "corpus/$target"
+# One job, niced: campaigns share the machine with builds and tests.
+exec nice -n "${FUZZ_NICE:-15}" cargo +nightly fuzz run -O -a --sanitizer "$sanitizer" \
+    "$target" "$work" "corpus/$target" -- \
+    -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 "$@"
