@@ -71,3 +71,8 @@ fn transcript_corpus() {
 fn driver_std_corpus() {
     replay("driver_std", smtp_tests::fuzz_bodies::driver_std);
 }
+
+#[test]
+fn driver_tokio_corpus() {
+    replay("driver_tokio", smtp_tests::fuzz_bodies::driver_tokio);
+}

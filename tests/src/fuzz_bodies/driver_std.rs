@@ -23,7 +23,7 @@ use crate::session_ops::Scripted;
 const BUDGET: usize = 4096;
 
 /// The fuzz input as a script of stream behaviours, and the server it talks to.
-struct Hostile {
+pub(super) struct Hostile {
     input: Vec<u8>,
     pos: usize,
     calls: usize,
@@ -37,6 +37,20 @@ struct Hostile {
 }
 
 impl Hostile {
+    /// A stream whose behaviour is drawn from `input`, talking to a [`Scripted`]
+    /// server.
+    pub(super) fn new(input: &[u8]) -> Hostile {
+        Hostile {
+            input: input.to_vec(),
+            pos: 0,
+            calls: 0,
+            after_budget: 0,
+            server: Scripted::default(),
+            pending: Vec::new(),
+            nonblocking: false,
+        }
+    }
+
     fn next(&mut self) -> Option<u8> {
         self.calls += 1;
         if self.calls > BUDGET {
@@ -54,42 +68,41 @@ impl Hostile {
 /// same stream back as the "TLS" one.
 struct Handle(Arc<std::sync::Mutex<Hostile>>);
 
-impl Read for Handle {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let mut h = self.0.lock().expect("not poisoned");
-        let Some(b) = h.next() else {
+impl Hostile {
+    /// One read: the byte drawn decides what it returns.
+    pub(super) fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let Some(b) = self.next() else {
             return Ok(0);
         };
         match b {
             0..=169 => {
-                if h.pending.is_empty() {
-                    if let Some(r) = h.server.answer(b) {
-                        h.pending = r;
-                    } else if h.nonblocking {
+                if self.pending.is_empty() {
+                    if let Some(r) = self.server.answer(b) {
+                        self.pending = r;
+                    } else if self.nonblocking {
                         return Err(io::ErrorKind::WouldBlock.into());
                     } else {
                         return Err(io::ErrorKind::TimedOut.into());
                     }
                 }
-                // Short reads: at most the byte's low bits plus one, sometimes.
+                // Short reads: a few bytes at a time, now and then.
                 let cap = if b % 3 == 0 {
                     usize::from(b % 7) + 1
                 } else {
                     buf.len()
                 };
-                let n = h.pending.len().min(buf.len()).min(cap);
-                buf[..n].copy_from_slice(&h.pending[..n]);
-                h.pending.drain(..n);
+                let n = self.pending.len().min(buf.len()).min(cap);
+                buf[..n].copy_from_slice(&self.pending[..n]);
+                self.pending.drain(..n);
                 Ok(n)
             }
             170..=189 => {
                 let n = usize::from(b - 169).min(buf.len());
-                let start = h.pos.min(h.input.len());
-                let end = (start + n).min(h.input.len());
-                let chunk = h.input[start..end].to_vec();
-                h.pos = end;
-                buf[..chunk.len()].copy_from_slice(&chunk);
-                Ok(chunk.len())
+                let start = self.pos.min(self.input.len());
+                let end = (start + n).min(self.input.len());
+                buf[..end - start].copy_from_slice(&self.input[start..end]);
+                self.pos = end;
+                Ok(end - start)
             }
             190..=209 => Err(io::ErrorKind::WouldBlock.into()),
             210..=229 => Err(io::ErrorKind::TimedOut.into()),
@@ -98,12 +111,10 @@ impl Read for Handle {
             _ => Ok(0),
         }
     }
-}
 
-impl Write for Handle {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let mut h = self.0.lock().expect("not poisoned");
-        let Some(b) = h.next() else {
+    /// One write: all of it, a short prefix, or an error.
+    pub(super) fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let Some(b) = self.next() else {
             return Err(io::ErrorKind::BrokenPipe.into());
         };
         let n = match b {
@@ -115,8 +126,20 @@ impl Write for Handle {
             240..=249 => return Err(io::ErrorKind::BrokenPipe.into()),
             _ => 0,
         };
-        h.server.saw(&buf[..n]);
+        self.server.saw(&buf[..n]);
         Ok(n)
+    }
+}
+
+impl Read for Handle {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.0.lock().expect("not poisoned").read(buf)
+    }
+}
+
+impl Write for Handle {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().expect("not poisoned").write(buf)
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -140,20 +163,8 @@ impl Stream for Handle {
     }
 }
 
-/// Opens a session over the hostile stream and runs send, NOOP, RSET and QUIT.
-pub fn driver_std(data: &[u8]) {
-    let Some((&mode, rest)) = data.split_first() else {
-        return;
-    };
-    let shared = Arc::new(std::sync::Mutex::new(Hostile {
-        input: rest.to_vec(),
-        pos: 0,
-        calls: 0,
-        after_budget: 0,
-        server: Scripted::default(),
-        pending: Vec::new(),
-        nonblocking: false,
-    }));
+/// The session configuration `mode` picks (shared with `driver_tokio`).
+pub(super) fn config(mode: u8) -> Config {
     let mut config = Config::new(Host::parse("client.example").expect("valid"));
     config.tls = match mode % 4 {
         0 => TlsMode::None,
@@ -166,6 +177,26 @@ pub fn driver_std(data: &[u8]) {
     config.max_pending_body = 1024;
     config.max_bdat_chunk = 256;
     config.allow_plaintext_auth = true;
+    config
+}
+
+/// The envelope and body `mode` picks.
+pub(super) fn message(mode: u8) -> (Envelope, Vec<u8>) {
+    let rcpts = (0..=(mode >> 6))
+        .map(|i| Recipient::new(ForwardPath::parse(&format!("r{i}@example.net")).expect("valid")))
+        .collect();
+    let env = Envelope::new(ReversePath::parse("a@example.org").expect("valid"), rcpts);
+    let body = b"Subject: x\r\n\r\n.line\r\nbare\nend\r".repeat(usize::from(mode % 50));
+    (env, body)
+}
+
+/// Opens a session over the hostile stream and runs send, NOOP, RSET and QUIT.
+pub fn driver_std(data: &[u8]) {
+    let Some((&mode, rest)) = data.split_first() else {
+        return;
+    };
+    let shared = Arc::new(std::sync::Mutex::new(Hostile::new(rest)));
+    let config = config(mode);
     let mut options = Connection::options(config);
     if mode & 16 != 0 {
         let plain = smtp_proto::sasl::Plain::new(None, "u", "S3CR3TpW").expect("valid");
@@ -190,11 +221,7 @@ pub fn driver_std(data: &[u8]) {
         return;
     };
     assert!(!format!("{conn:?}").contains("S3CR3TpW"));
-    let rcpts = (0..=(mode >> 6))
-        .map(|i| Recipient::new(ForwardPath::parse(&format!("r{i}@example.net")).expect("valid")))
-        .collect();
-    let env = Envelope::new(ReversePath::parse("a@example.org").expect("valid"), rcpts);
-    let body = b"Subject: x\r\n\r\n.line\r\nbare\nend\r".repeat(usize::from(mode % 50));
+    let (env, body) = message(mode);
     if let Ok(d) = conn.send(env, &mut &body[..]) {
         let _ = d.all_accepted();
     }

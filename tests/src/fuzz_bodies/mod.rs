@@ -14,11 +14,13 @@
 //! | `delivery` | `delivery.rs` | smtp-delivery's DNS machines, MTA-STS, the plan |
 //! | `transcript` | `transcript.rs` | the transcript loader and replay on mutated cases |
 //! | `driver_std` | `driver_std.rs` | the blocking driver over a hostile stream |
+//! | `driver_tokio` | `driver_tokio.rs` | the async driver over the same stream |
 
 mod addresses;
 mod commands;
 mod delivery;
 mod driver_std;
+mod driver_tokio;
 mod encoders;
 mod parsers;
 pub mod sasl;
@@ -29,6 +31,7 @@ pub use addresses::address;
 pub use commands::command_encoder;
 pub use delivery::delivery;
 pub use driver_std::driver_std;
+pub use driver_tokio::driver_tokio;
 pub use encoders::{bdat_encoder, data_encoder};
 pub use parsers::{capabilities, reply_parser};
 pub use sasl::sasl;
