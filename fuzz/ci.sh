@@ -21,10 +21,14 @@ failed=0
 for target in $(cargo +nightly fuzz list); do
     mkdir -p "$scratch/$target"
     log="$scratch/$target.log"
+    dict=()
+    if [ -f "$target.dict" ]; then
+        dict=(-dict="$target.dict")
+    fi
     if nice -n "${FUZZ_NICE:-10}" cargo +nightly fuzz run "${flags[@]}" "$target" \
         "$scratch/$target" "corpus/$target" -- \
         -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
-        >"$log" 2>&1; then
+        "${dict[@]}" >"$log" 2>&1; then
         passed=$((passed + 1))
         result=ok
     else

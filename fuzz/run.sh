@@ -33,7 +33,12 @@ if [ "$sanitizer" = address ]; then
 fi
 work=${FUZZ_WORK:-target/work}/$target
 mkdir -p "$work" "corpus/$target"
+# A target may bring a dictionary of its grammar's tokens (transcript.dict: JSON).
+dict=()
+if [ -f "$target.dict" ]; then
+    dict=(-dict="$target.dict")
+fi
 # One job, niced: campaigns share the machine with builds and tests.
 exec nice -n "${FUZZ_NICE:-15}" cargo +nightly fuzz run -O -a --sanitizer "$sanitizer" \
     "$target" "$work" "corpus/$target" -- \
-    -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 "$@"
+    -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 "${dict[@]}" "$@"

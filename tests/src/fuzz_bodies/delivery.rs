@@ -225,7 +225,7 @@ pub fn delivery(data: &[u8]) {
             .unwrap_or_default()
             .into_iter()
             .take(3)
-            .map(|a| IpAddr::from(a))
+            .map(IpAddr::from)
             .collect();
         let ips = run(GatherIps::new(host, network, &dialed), &mut u);
         // A name's addresses are of the families asked for (an address next hop is
