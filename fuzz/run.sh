@@ -8,8 +8,9 @@
 #   cargo +nightly fuzz cmin -O -a --sanitizer none TARGET target/work/TARGET
 # and copy the result into corpus/TARGET (keep it at most ~200 files / 2 MB).
 #
-# Sanitizer: none by default. Every crate of the workspace is `#![forbid(unsafe_code)]`,
-# so AddressSanitizer can only find bugs in the standard library and dependencies,
+# Sanitizer: none by default. Every crate the targets drive (smtp-proto, smtp-delivery,
+# both drivers, smtp-tests) is `#![forbid(unsafe_code)]`, so AddressSanitizer could
+# only find bugs in the standard library and dependencies,
 # and it costs a 2-3x slowdown; what the targets look for — panics, overflow (the -a
 # build), broken invariants, endless loops, unbounded memory (-rss_limit_mb) — needs
 # no sanitizer. SANITIZER=address turns it on; then ASAN_OPTIONS=quarantine_size_mb=16
