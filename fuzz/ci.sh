@@ -27,7 +27,7 @@ for target in $(cargo +nightly fuzz list); do
     fi
     if nice -n "${FUZZ_NICE:-10}" cargo +nightly fuzz run "${flags[@]}" "$target" \
         "$scratch/$target" "corpus/$target" -- \
-        -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+        -max_total_time="$seconds" -rss_limit_mb=512 -timeout=10 -print_final_stats=1 \
         "${dict[@]}" >"$log" 2>&1; then
         passed=$((passed + 1))
         result=ok

@@ -10,12 +10,15 @@
 #
 # Sanitizer: none by default. Every crate the targets drive (smtp-proto, smtp-delivery,
 # both drivers, smtp-tests) is `#![forbid(unsafe_code)]`, so AddressSanitizer could
-# only find bugs in the standard library and dependencies,
-# and it costs a 2-3x slowdown; what the targets look for — panics, overflow (the -a
-# build), broken invariants, endless loops, unbounded memory (-rss_limit_mb) — needs
-# no sanitizer. SANITIZER=address turns it on; then ASAN_OPTIONS=quarantine_size_mb=16
-# is set, because ASan's default 256 MB quarantine of freed memory alone would push
-# the process past libFuzzer's 2048 MB RSS limit set below and report a false OOM.
+# only find bugs in the standard library and dependencies, at 2-3x the cost per run;
+# what the targets look for — panics, overflow (the -a build), broken invariants,
+# endless loops (-timeout), unbounded memory — needs no sanitizer.
+#
+# Memory: the engine's buffers are bounded by design (SECURITY.md), so campaigns run
+# with a tight -rss_limit_mb=512 (targets peak near 40 MB) to catch growth early.
+# SANITIZER=address turns ASan on; its default 256 MB quarantine of freed memory plus
+# its shadow memory would then trip that limit with false OOMs, so ASAN_OPTIONS is set
+# to quarantine_size_mb=16 (override by setting ASAN_OPTIONS yourself).
 set -euo pipefail
 cd "$(dirname "$0")"
 if [ $# -lt 2 ]; then
@@ -42,4 +45,4 @@ fi
 # One job, niced: campaigns share the machine with builds and tests.
 exec nice -n "${FUZZ_NICE:-15}" cargo +nightly fuzz run -O -a --sanitizer "$sanitizer" \
     "$target" "$work" "corpus/$target" -- \
-    -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 "${dict[@]}" "$@"
+    -max_total_time="$seconds" -rss_limit_mb=512 -timeout=10 -print_final_stats=1 "${dict[@]}" "$@"
