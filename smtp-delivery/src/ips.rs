@@ -168,11 +168,14 @@ impl GatherIps {
             Answer::ServFail => self.servfail = true,
             Answer::NxDomain { .. } => {}
             Answer::Records { records, .. } => {
+                // Only records of the type asked: an AAAA record in the answer to an
+                // A question must not give an IPv4-only caller an IPv6 address.
+                let asked = self.pending.first().copied();
                 self.out
                     .ips
-                    .extend(records.into_iter().filter_map(|rec| match rec {
-                        Record::A(a) => Some(IpAddr::V4(a)),
-                        Record::Aaaa(a) => Some(IpAddr::V6(a)),
+                    .extend(records.into_iter().filter_map(|rec| match (rec, asked) {
+                        (Record::A(a), Some(QType::A)) => Some(IpAddr::V4(a)),
+                        (Record::Aaaa(a), Some(QType::Aaaa)) => Some(IpAddr::V6(a)),
                         _ => None,
                     }));
             }
@@ -288,6 +291,32 @@ mod tests {
         let r = g.finish();
         assert!(r.dualstack && !r.authentic && !r.expanded_authentic);
         assert_eq!(r.ips, ips(&["192.0.2.1", "2001:db8::1"]));
+    }
+
+    #[test]
+    fn records_of_another_type_than_asked_are_ignored() {
+        // Found by the `delivery` fuzz target: an AAAA record answering the A question
+        // of an IPv4-only lookup was returned as an address to dial.
+        let mut g = GatherIps::new(&Host::Name("mx.example".into()), Network::Ip4, &[]);
+        let q = g.poll_query().unwrap();
+        g.answer(&q, Answer::NxDomain { authentic: true }).unwrap();
+        let q = g.poll_query().unwrap();
+        assert_eq!(q.qtype, QType::A);
+        let records = vec![
+            Record::Aaaa("2001:db8::1".parse().unwrap()),
+            Record::A("192.0.2.1".parse().unwrap()),
+        ];
+        g.answer(
+            &q,
+            Answer::Records {
+                records,
+                authentic: true,
+            },
+        )
+        .unwrap();
+        let r = g.finish();
+        assert_eq!(r.ips, ips(&["192.0.2.1"]));
+        assert!(!r.dualstack);
     }
 
     #[test]

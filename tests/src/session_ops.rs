@@ -1,14 +1,37 @@
 //! Arbitrary sessions for the property test and the session fuzz target: server bytes
 //! drawn from an SMTP-like alphabet (so fuzzing reaches deep states), EOFs, time steps,
-//! TLS outcomes and requests, driven against a [`Client`] while its invariants are
-//! checked after every step.
+//! TLS outcomes and alerts, partial writes, every request (VRFY included) and every
+//! AUTH mechanism, SMTP or LMTP, DATA or BDAT, driven against a [`Client`] while its
+//! invariants are checked after every step:
+//!
+//! - held input stays within the reply bound (rule 4, decision 3) and queued output
+//!   within the body bound;
+//! - nothing is written after the session closed or was botched (rule 9), and no
+//!   plaintext byte between STARTTLS's 220 and the handshake (rule 2);
+//! - every command line written ends in CRLF with no CR, LF or NUL inside it; DATA
+//!   bodies and BDAT payloads are told apart from command lines, and each message on
+//!   the wire — un-stuffed, up to the first `CRLF . CRLF` — is exactly the canonical
+//!   form of the bytes the caller handed over (rules 3 and 14), so the terminator comes
+//!   once, at the end, whatever the body held;
+//! - every recipient gets exactly one outcome, before its transaction's end (rule 18);
+//! - `handle_timeout` before the deadline changes nothing (rule 10);
+//! - a [`smtp_proto::UsageError`] leaves every observable state as it was (decision 4);
+//! - no secret shows in `Debug` of the client or in a trace event (rule 11).
 
 use arbitrary::{Arbitrary, Unstructured};
+use base64::Engine as _;
 use bytes::Bytes;
-use smtp_proto::{
-    Client, Config, Envelope, Event, ForwardPath, Host, Instant, Recipient, ReplyLimits,
-    ReversePath, TlsFailure, TlsFailureKind, TlsInfo, TlsMode,
+use smtp_proto::sasl::{
+    CramMd5, External, Login, Mechanism, OAuthBearer, Plain, Scram, ScramHash, XOAuth2,
 };
+use smtp_proto::{
+    ChannelBinding, ChannelBindingKind, Client, Config, Envelope, Event, ForwardPath, Host,
+    Instant, LineEndings, Recipient, ReplyLimits, ReversePath, TlsFailure, TlsFailureKind, TlsInfo,
+    TlsMode,
+};
+
+use crate::fuzz_bodies::sasl::leaks;
+use crate::reference::canonical_body;
 
 const CODES: &[&str] = &[
     "220", "250", "354", "221", "421", "451", "452", "500", "502", "503", "550", "552", "554",
@@ -89,7 +112,15 @@ pub enum SessionOp {
     /// A cooperative round: write everything, hand over the last `Send`'s body when
     /// it is wanted, and answer every command written (the byte as for `Answer`).
     Drive(u8),
+    /// VRFY with an argument from a list (some invalid: a usage error).
+    Vrfy(u8),
+    /// The driver's TLS layer saw a fatal alert.
+    TlsAlert(u8),
+    /// Hand over at most this many bytes of the last `Send`'s body.
+    BodyPart(u16),
 }
+
+const VRFY_ARGS: &[&str] = &["postmaster", "a@example.org", "", "x\r\nRSET", "nul\0", "é"];
 
 /// Small limits so the bounds are exercised.
 pub const LIMITS: ReplyLimits = ReplyLimits {
@@ -118,8 +149,40 @@ pub struct Depth {
     pub outcomes: usize,
 }
 
+/// Secrets of the mechanisms [`run`] configures: every one starts with
+/// [`crate::fuzz_bodies::sasl::MARK`].
+const PASSWORD: &str = "S3CR3TpW-password";
+const TOKEN: &str = "S3CR3TpW.token";
+
+/// The mechanism `n` of the ten (PLAIN, LOGIN, XOAUTH2, OAUTHBEARER, EXTERNAL,
+/// CRAM-MD5, SCRAM-SHA-1, SCRAM-SHA-256, and both -PLUS).
+fn mechanism(n: u8) -> Box<dyn Mechanism + Send> {
+    let scram = |hash, plus| -> Box<dyn Mechanism + Send> {
+        let s = Scram::new(hash, plus, None, "u", PASSWORD, "cnonce").expect("valid SCRAM input");
+        // Few rounds keep sessions fast; the server below offers 4 (or 1, refused).
+        Box::new(s.with_iteration_bounds(2, 64).expect("floor below cap"))
+    };
+    match n % 10 {
+        0 => Box::new(Plain::new(None, "u", PASSWORD).expect("valid PLAIN input")),
+        1 => Box::new(Login::new("u", PASSWORD).expect("valid LOGIN input")),
+        2 => Box::new(XOAuth2::new("u", TOKEN).expect("valid XOAUTH2 input")),
+        3 => Box::new(OAuthBearer::new("u", Some("mx.example"), Some(587), TOKEN).expect("valid")),
+        4 => Box::new(External::new(Some("u")).expect("valid EXTERNAL input")),
+        5 => Box::new(CramMd5::new("u", PASSWORD).expect("valid CRAM-MD5 input")),
+        6 => scram(ScramHash::Sha1, false),
+        7 => scram(ScramHash::Sha256, false),
+        8 => scram(ScramHash::Sha1, true),
+        _ => scram(ScramHash::Sha256, true),
+    }
+}
+
 /// Runs `ops` and checks the invariants; panics (with a message) when one breaks.
-pub fn run(mode: u8, ops: &[SessionOp]) -> Depth {
+///
+/// `mode` picks the configuration: bits 0–1 the TLS mode, 2 LMTP, 3 no pipelining,
+/// 4 no chunking, 5 AUTH, 6 AUTH allowed in plaintext, 7 read `extra`. `extra`:
+/// bits 0–3 the preferred mechanism (PLAIN and LOGIN otherwise), 4 PLAIN as a
+/// fallback, 5 traces on, 6 `LineEndings::Reject`, 7 no channel binding.
+pub fn run(mode: u8, extra: u8, ops: &[SessionOp]) -> Depth {
     let mut config = Config::new(Host::parse("client.example").expect("valid"));
     config.tls = match mode % 4 {
         0 => TlsMode::None,
@@ -134,6 +197,11 @@ pub fn run(mode: u8, ops: &[SessionOp]) -> Depth {
     config.max_pending_body = MAX_PENDING_BODY;
     config.max_bdat_chunk = 512;
     config.allow_plaintext_auth = mode & 64 != 0;
+    let extended = mode & 128 != 0;
+    config.trace = extended && extra & 32 != 0;
+    if extended && extra & 64 != 0 {
+        config.line_endings = LineEndings::Reject;
+    }
     let with_auth = mode & 32 != 0;
     let mut s = Session {
         client: Client::new(Instant::ZERO, config),
@@ -145,21 +213,34 @@ pub fn run(mode: u8, ops: &[SessionOp]) -> Depth {
         tx_outcomes: None,
         body: None,
         body_wanted: false,
+        wire: Wire::default(),
+        handed: Vec::new(),
+        channel_binding: !(extended && extra & 128 != 0),
+        with_auth,
+        steps: 0,
     };
     if with_auth {
-        // PLAIN or LOGIN, chosen from what the scripted server offers.
-        let plain: Box<dyn smtp_proto::sasl::Mechanism + Send> =
-            Box::new(smtp_proto::sasl::Plain::new(None, "u", "p").expect("valid PLAIN input"));
-        let login: Box<dyn smtp_proto::sasl::Mechanism + Send> =
-            Box::new(smtp_proto::sasl::Login::new("u", "p").expect("valid LOGIN input"));
+        let mechanisms = if extended {
+            let mut v = vec![mechanism(extra & 15)];
+            if extra & 16 != 0 {
+                v.push(mechanism(0));
+            }
+            v
+        } else {
+            // PLAIN or LOGIN, chosen from what the scripted server offers.
+            vec![mechanism(0), mechanism(1)]
+        };
         s.client
-            .set_auth(smtp_proto::Auth::new(vec![plain, login]))
+            .set_auth(smtp_proto::Auth::new(mechanisms))
             .expect("before opening");
     }
     s.drain_events(Instant::ZERO);
     for op in ops {
         s.step(op);
         s.check();
+    }
+    if with_auth {
+        s.check_secrets();
     }
     s.depth
 }
@@ -184,6 +265,11 @@ fn run_decoded(
     let Ok(mode) = u8::arbitrary(&mut u) else {
         return Depth::default();
     };
+    let extra = if mode & 128 != 0 {
+        u8::arbitrary(&mut u).unwrap_or(0)
+    } else {
+        0
+    };
     let mut ops = Vec::new();
     while !u.is_empty() {
         match decode(&mut u) {
@@ -191,7 +277,7 @@ fn run_decoded(
             Err(_) => break,
         }
     }
-    run(mode, &ops)
+    run(mode, extra, &ops)
 }
 
 /// One op in 64 is drawn as by [`decode_op`] (so hostile ones still occur); the rest
@@ -250,6 +336,47 @@ struct Session {
     body: Option<Bytes>,
     /// `BodyWanted` seen and the body not yet ended.
     body_wanted: bool,
+    /// What went on the wire, checked line by line and message by message.
+    wire: Wire,
+    /// The body bytes the engine took in the transaction in progress.
+    handed: Vec<u8>,
+    /// The handshake reports channel binding data (for the -PLUS mechanisms).
+    channel_binding: bool,
+    /// AUTH is configured: secrets exist that must never show.
+    with_auth: bool,
+    /// Steps run.
+    steps: usize,
+}
+
+/// Everything a caller can see of a client without changing it (events excepted:
+/// none may be queued when this is taken or compared).
+#[derive(Debug, PartialEq, Eq)]
+struct Observed {
+    transmit: Vec<u8>,
+    timeout: Option<Instant>,
+    closed: bool,
+    ready: bool,
+    botched: bool,
+    authenticated: bool,
+    input: usize,
+    output: usize,
+    body_capacity: usize,
+    tls: bool,
+}
+
+fn observe(c: &Client) -> Observed {
+    Observed {
+        transmit: c.transmit().to_vec(),
+        timeout: c.poll_timeout(),
+        closed: c.is_closed(),
+        ready: c.is_ready(),
+        botched: c.is_botched(),
+        authenticated: c.is_authenticated(),
+        input: c.buffered_input(),
+        output: c.buffered_output(),
+        body_capacity: c.body_capacity(),
+        tls: c.tls_info().is_some(),
+    }
 }
 
 impl Session {
@@ -257,35 +384,97 @@ impl Session {
         Instant::from_millis(self.now)
     }
 
+    fn tls_info(&self) -> TlsInfo {
+        let mut info = TlsInfo::default();
+        if self.channel_binding {
+            info.channel_binding = Some(ChannelBinding {
+                kind: ChannelBindingKind::TlsExporter,
+                data: vec![7; 32],
+            });
+        }
+        info
+    }
+
+    /// Runs a request; when it is refused with a usage error, nothing may have
+    /// changed and nothing may have been written (decision 4).
+    fn request<T, E: core::fmt::Debug>(
+        &mut self,
+        what: &str,
+        f: impl FnOnce(&mut Client, Instant) -> Result<T, E>,
+    ) -> Option<T> {
+        let now = self.at();
+        let before = observe(&self.client);
+        match f(&mut self.client, now) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                assert_eq!(
+                    observe(&self.client),
+                    before,
+                    "{what} refused with {e:?} changed the session"
+                );
+                assert!(
+                    self.client.poll_event().is_none(),
+                    "{what} refused with {e:?} emitted an event"
+                );
+                None
+            }
+        }
+    }
+
+    /// Writes the first `n` queued bytes: the wire checker and the server see them.
+    fn write(&mut self, now: Instant, n: usize) {
+        if n == 0 {
+            return;
+        }
+        assert!(
+            !self.awaiting_tls,
+            "plaintext output between STARTTLS and the handshake"
+        );
+        let bytes = self.client.transmit().to_vec();
+        let bytes = &bytes[..n];
+        self.wire.saw(bytes, &self.handed);
+        self.server.saw(bytes);
+        self.client.transmitted(now, n);
+    }
+
     fn step(&mut self, op: &SessionOp) {
         let now = self.at();
-        let c = &mut self.client;
         match op {
-            SessionOp::Server(tokens) => c.receive(now, &render(tokens)),
-            SessionOp::Reply(code, words) => c.receive(now, &reply(*code, words)),
+            SessionOp::Server(tokens) => self.client.receive(now, &render(tokens)),
+            SessionOp::Reply(code, words) => self.client.receive(now, &reply(*code, words)),
             SessionOp::Answer(kind) => {
                 // A cooperative server reads everything first.
-                let bytes = c.transmit().to_vec();
                 if !self.awaiting_tls && !self.closed {
-                    self.server.saw(&bytes);
-                    c.transmitted(now, bytes.len());
+                    let n = self.client.transmit().len();
+                    self.write(now, n);
                 }
                 if let Some(r) = self.server.answer(*kind) {
                     self.client.receive(now, &r);
                 }
             }
-            SessionOp::Eof => c.receive_eof(now),
+            SessionOp::Eof => self.client.receive_eof(now),
             SessionOp::Advance(ms) => {
                 self.now += u64::from(*ms) * 50;
                 let now = self.at();
+                let early = self.client.poll_timeout().is_none_or(|d| now < d);
+                let before = early.then(|| observe(&self.client));
                 self.client.handle_timeout(now);
+                if let Some(before) = before {
+                    // Rule 10: before the deadline, a timeout call does nothing.
+                    assert_eq!(observe(&self.client), before, "an early timeout acted");
+                    assert!(
+                        self.client.poll_event().is_none(),
+                        "an early timeout emitted"
+                    );
+                }
             }
             SessionOp::TlsOk => {
-                c.tls_established(now, TlsInfo::default());
+                let info = self.tls_info();
+                self.client.tls_established(now, info);
                 self.awaiting_tls = false;
             }
             SessionOp::TlsFail => {
-                c.tls_failed(
+                self.client.tls_failed(
                     now,
                     TlsFailure {
                         kind: TlsFailureKind::Handshake,
@@ -294,35 +483,52 @@ impl Session {
                 );
                 self.awaiting_tls = false;
             }
+            SessionOp::TlsAlert(alert) => self.client.tls_alert(now, *alert),
             SessionOp::Send(n, flags, body) => {
                 let env = envelope(*n, *flags, body.len());
                 let recipients = env.recipients.len();
-                if c.send(now, env).is_ok() {
+                if self.request("send", |c, now| c.send(now, env)).is_some() {
                     assert!(self.tx_outcomes.is_none(), "a send while one is running");
                     self.tx_outcomes = Some(vec![0; recipients]);
                     self.body = Some(Bytes::from(body.clone()));
+                    self.handed.clear();
                 }
             }
             SessionOp::Drive(kind) => self.drive(*kind),
             SessionOp::Body(b) => {
-                let _ = c.body(now, Bytes::from(b.clone()));
+                let chunk = Bytes::from(b.clone());
+                if let Some(n) = self.request("body", |c, now| c.body(now, chunk)) {
+                    self.handed.extend_from_slice(&b[..n]);
+                }
+            }
+            SessionOp::BodyPart(max) => {
+                let body = self.body.clone().unwrap_or_default();
+                let part = body.slice(..usize::from(*max).min(body.len()));
+                if let Some(n) = self.request("body", |c, now| c.body(now, part.clone())) {
+                    self.handed.extend_from_slice(&part[..n]);
+                    self.body = Some(body.slice(n..));
+                }
             }
             SessionOp::EndBody => {
-                if c.end_body(now).is_ok() {
+                if self.request("end_body", |c, now| c.end_body(now)).is_some() {
                     self.body_wanted = false;
                 }
             }
             SessionOp::Reset => {
-                let _ = c.reset(now);
+                let _ = self.request("reset", |c, now| c.reset(now));
             }
             SessionOp::Noop => {
-                let _ = c.noop(now);
+                let _ = self.request("noop", |c, now| c.noop(now));
+            }
+            SessionOp::Vrfy(i) => {
+                let arg = VRFY_ARGS[usize::from(*i) % VRFY_ARGS.len()];
+                let _ = self.request("vrfy", |c, now| c.vrfy(now, arg));
             }
             SessionOp::Quit => {
-                let _ = c.quit(now);
+                let _ = self.request("quit", |c, now| c.quit(now));
             }
             SessionOp::Write(n) => {
-                let pending = c.transmit().len();
+                let pending = self.client.transmit().len();
                 assert!(
                     !(self.closed && pending > 0),
                     "output after the session closed"
@@ -331,10 +537,7 @@ impl Session {
                     !(self.awaiting_tls && pending > 0),
                     "plaintext output between STARTTLS and the handshake"
                 );
-                let n = usize::from(*n).min(pending);
-                let bytes = c.transmit().to_vec();
-                self.server.saw(&bytes[..n]);
-                c.transmitted(now, n);
+                self.write(now, usize::from(*n).min(pending));
             }
         }
         self.drain_events(now);
@@ -353,13 +556,13 @@ impl Session {
             }
             if self.awaiting_tls {
                 // A cooperative peer completes the handshake.
-                self.client.tls_established(now, TlsInfo::default());
+                let info = self.tls_info();
+                self.client.tls_established(now, info);
                 self.awaiting_tls = false;
                 continue;
             }
-            let bytes = self.client.transmit().to_vec();
-            self.server.saw(&bytes);
-            self.client.transmitted(now, bytes.len());
+            let n = self.client.transmit().len();
+            self.write(now, n);
             let mut answered = false;
             while let Some(r) = self.server.answer(kind) {
                 self.client.receive(now, &r);
@@ -368,23 +571,26 @@ impl Session {
                     break;
                 }
             }
-            if !answered && bytes.is_empty() && !self.body_wanted {
+            if !answered && n == 0 && !self.body_wanted {
                 return;
             }
         }
     }
 
     fn hand_over_body(&mut self, now: Instant) {
-        let body = self.body.get_or_insert_with(Bytes::new);
+        let mut body = self.body.take().unwrap_or_default();
         while !body.is_empty() {
             match self.client.body(now, body.clone()) {
-                Ok(0) | Err(_) => return,
+                Ok(0) | Err(_) => break,
                 Ok(n) => {
+                    self.handed.extend_from_slice(&body[..n]);
                     let _ = body.split_to(n);
                 }
             }
         }
-        if self.client.end_body(now).is_ok() {
+        let done = body.is_empty();
+        self.body = Some(body);
+        if done && self.client.end_body(now).is_ok() {
             self.body_wanted = false;
         }
     }
@@ -426,7 +632,10 @@ impl Session {
                     self.on_outcome(index);
                 }
                 Event::RecipientRejected { index, .. } => self.on_outcome(index),
-                Event::BodyWanted => self.body_wanted = true,
+                Event::BodyWanted => {
+                    self.body_wanted = true;
+                    self.wire.body_wanted();
+                }
                 Event::Delivered { .. } => {
                     self.depth.delivered += 1;
                     self.on_transaction_end();
@@ -434,29 +643,43 @@ impl Session {
                 Event::TransactionFailed { .. } => self.on_transaction_end(),
                 Event::StartTls => {
                     self.depth.starttls += 1;
+                    // Rule 2: STARTTLS is the last plaintext command; nothing is queued
+                    // behind it when the switch comes.
+                    assert!(
+                        self.client.transmit().is_empty(),
+                        "bytes queued behind STARTTLS at the switch"
+                    );
                     self.awaiting_tls = true;
-                    // Whatever was queued before the switch is written first.
-                    let n = self.client.transmit().len();
-                    self.client.transmitted(now, n);
                 }
                 Event::Closed { .. } => {
                     assert!(
                         self.tx_outcomes.is_none(),
                         "the session closed with a transaction not ended"
                     );
+                    // A best-effort QUIT may still go out.
+                    self.awaiting_tls = false;
                     let n = self.client.transmit().len();
-                    self.client.transmitted(now, n);
+                    self.write(now, n);
                     self.closed = true;
+                }
+                Event::Trace(t) => {
+                    assert!(!leaks(&format!("{t:?}")), "a trace shows a secret: {t:?}");
                 }
                 _ => {}
             }
         }
     }
 
-    fn check(&self) {
+    fn check_secrets(&self) {
+        let shown = format!("{:?}", self.client);
+        assert!(!leaks(&shown), "Debug of the client shows a secret");
+    }
+
+    fn check(&mut self) {
+        self.steps += 1;
         let c = &self.client;
         assert!(
-            c.buffered_input() <= LIMITS.max_line + LIMITS.max_reply,
+            c.buffered_input() <= LIMITS.max_reply,
             "input buffer {} past bounds",
             c.buffered_input()
         );
@@ -469,13 +692,171 @@ impl Session {
             assert!(c.transmit().is_empty(), "output after the session closed");
             assert!(c.poll_timeout().is_none(), "a deadline after close");
         }
+        if c.is_botched() {
+            assert!(c.is_closed(), "botched but not closed");
+            assert!(
+                c.transmit().is_empty(),
+                "output after the session was botched"
+            );
+        }
         if self.awaiting_tls {
             assert!(
                 c.transmit().is_empty(),
                 "plaintext output between STARTTLS and the handshake"
             );
         }
+        // Rule 11. Formatting the whole client is most of a step's cost, so it is
+        // checked at every step while AUTH may be under way (opening, not yet
+        // authenticated), then every 16th step; `run` checks once more at the end.
+        let opening = !c.is_ready() && !c.is_authenticated() && !c.is_closed();
+        if self.with_auth && (opening || self.steps % 16 == 0) {
+            self.check_secrets();
+        }
     }
+}
+
+/// Where the wire checker is: reading command lines, a DATA body, or a BDAT payload.
+#[derive(Debug, Default)]
+enum WireMode {
+    #[default]
+    Command,
+    Data,
+    Bdat {
+        left: usize,
+        last: bool,
+    },
+}
+
+/// Checks the client's bytes as a server would read them (RFC 5321 §2.3.8, §4.1.1.4;
+/// RFC 3030 §2).
+#[derive(Debug, Default)]
+struct Wire {
+    mode: WireMode,
+    /// The command line being read.
+    line: Vec<u8>,
+    /// The last complete command line, without its CRLF.
+    last_line: Vec<u8>,
+    /// The DATA body so far, as written (stuffed).
+    data: Vec<u8>,
+    /// The BDAT payloads of the message so far.
+    bdat: Vec<u8>,
+}
+
+impl Wire {
+    /// The engine asked for the body: after DATA's 354 the body follows at once.
+    fn body_wanted(&mut self) {
+        if matches!(self.mode, WireMode::Command)
+            && self.line.is_empty()
+            && self.last_line == b"DATA"
+        {
+            self.mode = WireMode::Data;
+            self.data.clear();
+            self.last_line.clear();
+        }
+    }
+
+    fn saw(&mut self, mut bytes: &[u8], handed: &[u8]) {
+        while !bytes.is_empty() {
+            match &mut self.mode {
+                WireMode::Command => {
+                    let b = bytes[0];
+                    bytes = &bytes[1..];
+                    self.line.push(b);
+                    if b == b'\n' {
+                        self.command_line(handed);
+                    }
+                }
+                WireMode::Data => {
+                    self.data.push(bytes[0]);
+                    bytes = &bytes[1..];
+                    if self.data == b".\r\n" || self.data.ends_with(b"\r\n.\r\n") {
+                        let body = unstuff(&self.data[..self.data.len() - 3]);
+                        assert!(
+                            body == canonical_body(handed),
+                            "the DATA message on the wire differs from the body handed over"
+                        );
+                        self.mode = WireMode::Command;
+                    }
+                }
+                WireMode::Bdat { left, last } => {
+                    let n = (*left).min(bytes.len());
+                    self.bdat.extend_from_slice(&bytes[..n]);
+                    bytes = &bytes[n..];
+                    *left -= n;
+                    if *left == 0 {
+                        let last = *last;
+                        self.mode = WireMode::Command;
+                        if last {
+                            self.bdat_message(handed);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn command_line(&mut self, handed: &[u8]) {
+        let line = core::mem::take(&mut self.line);
+        assert!(
+            line.ends_with(b"\r\n"),
+            "a command line without CRLF: {:?}",
+            String::from_utf8_lossy(&line)
+        );
+        let text = &line[..line.len() - 2];
+        assert!(
+            !text.iter().any(|b| matches!(b, b'\r' | b'\n' | 0)),
+            "CR, LF or NUL inside a command line: {:?}",
+            String::from_utf8_lossy(&line)
+        );
+        assert!(line.len() <= smtp_proto::command::MAX_AUTH_LINE);
+        let shown = String::from_utf8_lossy(text);
+        let mut words = shown.split(' ');
+        match words.next() {
+            Some("BDAT") => {
+                let size: usize = words
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .expect("BDAT with a size");
+                let last = match words.next() {
+                    None => false,
+                    Some("LAST") => true,
+                    Some(w) => panic!("BDAT with {w:?}"),
+                };
+                if size == 0 {
+                    assert!(last, "an empty BDAT chunk that is not the last");
+                    self.bdat_message(handed);
+                } else {
+                    self.mode = WireMode::Bdat { left: size, last };
+                }
+            }
+            Some("MAIL") | Some("RSET") => self.bdat.clear(),
+            _ => {}
+        }
+        self.last_line = text.to_vec();
+    }
+
+    fn bdat_message(&mut self, handed: &[u8]) {
+        let body = core::mem::take(&mut self.bdat);
+        assert!(
+            body == canonical_body(handed),
+            "the BDAT message on the wire differs from the body handed over: {:?} vs {:?}",
+            String::from_utf8_lossy(&body),
+            String::from_utf8_lossy(handed)
+        );
+    }
+}
+
+/// The message a DATA body carries: each line's leading dot removed (RFC 5321 §4.5.2).
+fn unstuff(stuffed: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(stuffed.len());
+    let mut start = true;
+    for &b in stuffed {
+        if !(start && b == b'.') {
+            out.push(b);
+        }
+        start = b == b'\n';
+    }
+    out
 }
 
 fn render(tokens: &[Token]) -> Vec<u8> {
@@ -537,9 +918,10 @@ fn envelope(n: u8, flags: u8, size: usize) -> Envelope {
 }
 
 /// A cooperative server: remembers the commands the client wrote and answers the
-/// oldest, so generated sessions get past the greeting and into transactions.
+/// oldest, so generated sessions get past the greeting and into transactions. Also
+/// the peer of the `driver_std` fuzz target.
 #[derive(Debug, Default)]
-struct Scripted {
+pub struct Scripted {
     /// Unanswered commands, oldest first (the greeting counts as one).
     pending: std::collections::VecDeque<String>,
     greeted: bool,
@@ -551,10 +933,27 @@ struct Scripted {
     skip: usize,
     /// A 334 was sent: the next client line answers it.
     auth_continuation: bool,
+    /// The client nonce of the newest SCRAM client-first message.
+    scram_nonce: Option<String>,
 }
 
+/// The 334 challenges the server picks from (base64): LOGIN's prompts, an OAuth error,
+/// a CRAM-MD5 challenge, a SCRAM server-first (built from the client's nonce), an
+/// empty one, one that is not base64, and a SCRAM server-final that does not verify.
+const CHALLENGES: &[&str] = &[
+    "VXNlcm5hbWU6",
+    "UGFzc3dvcmQ6",
+    "eyJzdGF0dXMiOiI0MDEiLCJzY2hlbWVzIjoiYmVhcmVyIn0=",
+    "PDE4OTYuNjk3MTcwOTUyQHBvc3RvZmZpY2UucmVzdG9uLm1jaS5uZXQ+",
+    "",
+    "",
+    "!!not base64",
+    "dj1ybUY5cHFWOFM3c3VBb1pXamE0ZEpSa0ZzS1E9",
+];
+
 impl Scripted {
-    fn saw(&mut self, mut bytes: &[u8]) {
+    /// Takes bytes the client wrote.
+    pub fn saw(&mut self, mut bytes: &[u8]) {
         while !bytes.is_empty() {
             if self.skip > 0 {
                 let n = self.skip.min(bytes.len());
@@ -587,6 +986,16 @@ impl Scripted {
             return;
         }
         let verb = line.split(' ').next().unwrap_or("").to_ascii_uppercase();
+        if verb == "AUTH" {
+            // RFC 5802 §7: the client-first message's `r=` is the client nonce.
+            let first = line.split(' ').nth(2).unwrap_or("");
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(first)
+                .unwrap_or_default();
+            self.scram_nonce = String::from_utf8_lossy(&decoded)
+                .split(',')
+                .find_map(|a| a.strip_prefix("r=").map(String::from));
+        }
         if verb == "BDAT" {
             self.skip = line
                 .split(' ')
@@ -597,7 +1006,8 @@ impl Scripted {
         self.pending.push_back(verb);
     }
 
-    fn answer(&mut self, kind: u8) -> Option<Vec<u8>> {
+    /// Answers the oldest unanswered command (the greeting first), or `None`.
+    pub fn answer(&mut self, kind: u8) -> Option<Vec<u8>> {
         if !self.greeted {
             self.greeted = true;
             return Some(b"220 mx.example ESMTP\r\n".to_vec());
@@ -614,7 +1024,8 @@ impl Scripted {
                     "8BITMIME",
                     "SIZE 100000",
                     "ENHANCEDSTATUSCODES",
-                    "AUTH PLAIN LOGIN",
+                    "AUTH PLAIN LOGIN XOAUTH2 OAUTHBEARER EXTERNAL CRAM-MD5 SCRAM-SHA-1 \
+                     SCRAM-SHA-256 SCRAM-SHA-1-PLUS SCRAM-SHA-256-PLUS",
                     "LIMITS RCPTMAX=2",
                 ];
                 for (i, e) in exts.iter().enumerate() {
@@ -634,7 +1045,16 @@ impl Scripted {
             "AUTH" if kind % 4 == 1 => {
                 // A challenge: LOGIN's next step, or one too many for PLAIN.
                 self.auth_continuation = true;
-                "334 VXNlcm5hbWU6\r\n".into()
+                let pick = usize::from(kind >> 2) % CHALLENGES.len();
+                match (pick, self.scram_nonce.take()) {
+                    (4, Some(nonce)) => {
+                        let i = if kind & 64 != 0 { 1 } else { 4 };
+                        let first = format!("r={nonce}srv,s=c2FsdA==,i={i}");
+                        let b64 = base64::engine::general_purpose::STANDARD.encode(first);
+                        format!("334 {b64}\r\n")
+                    }
+                    _ => format!("334 {}\r\n", CHALLENGES[pick]),
+                }
             }
             "AUTH" => "235 ok\r\n".into(),
             "RCPT" if kind % 8 == 6 => "452 4.5.3 too many\r\n".into(),

@@ -36,3 +36,43 @@ fn data_encoder_corpus() {
 fn session_corpus() {
     replay("session", smtp_tests::fuzz_bodies::session);
 }
+
+#[test]
+fn bdat_encoder_corpus() {
+    replay("bdat_encoder", smtp_tests::fuzz_bodies::bdat_encoder);
+}
+
+#[test]
+fn command_encoder_corpus() {
+    replay("command_encoder", smtp_tests::fuzz_bodies::command_encoder);
+}
+
+#[test]
+fn address_corpus() {
+    replay("address", smtp_tests::fuzz_bodies::address);
+}
+
+#[test]
+fn sasl_corpus() {
+    replay("sasl", smtp_tests::fuzz_bodies::sasl);
+}
+
+#[test]
+fn delivery_corpus() {
+    replay("delivery", smtp_tests::fuzz_bodies::delivery);
+}
+
+#[test]
+fn transcript_corpus() {
+    replay("transcript", smtp_tests::fuzz_bodies::transcript);
+}
+
+#[test]
+fn driver_std_corpus() {
+    replay("driver_std", smtp_tests::fuzz_bodies::driver_std);
+}
+
+#[test]
+fn driver_tokio_corpus() {
+    replay("driver_tokio", smtp_tests::fuzz_bodies::driver_tokio);
+}

@@ -1,0 +1,4 @@
+#![no_main]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    smtp_tests::fuzz_bodies::driver_tokio(data);
+});
