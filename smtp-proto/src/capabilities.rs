@@ -108,6 +108,16 @@ impl Span {
     }
 }
 
+/// An AUTH mechanism or an unknown keyword: both kinds share one vector, so the
+/// capabilities of a typical EHLO cost one allocation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Entry {
+    /// An AUTH mechanism (its name; no parameters) rather than an unknown keyword.
+    auth: bool,
+    name: Span,
+    params: Span,
+}
+
 /// What a server supports, from its EHLO or LHLO reply.
 ///
 /// Kept compactly (rule 20): the reply's own text buffer (shared, not copied) and
@@ -140,8 +150,11 @@ pub struct Capabilities {
     pub size_advertised: bool,
     /// The SIZE limit when one is known: absent, 0, garbage or overflow = `None`.
     pub max_size: Option<u64>,
-    /// AUTH mechanisms, de-duplicated (any case), in order; the old `AUTH=` form too.
-    auth: Vec<Span>,
+    /// AUTH mechanisms (de-duplicated in any case, in order; the old `AUTH=` form
+    /// too) and unknown keywords with their parameter text, in order.
+    entries: Vec<Entry>,
+    /// How many of `entries` are AUTH mechanisms.
+    auth_count: usize,
     /// LIMITS (RFC 9422), when present and valid.
     pub limits: Option<Limits>,
     /// MT-PRIORITY (RFC 6710) was advertised.
@@ -156,8 +169,6 @@ pub struct Capabilities {
     /// FUTURERELEASE's max-future-release-interval in seconds, when valid.
     pub futurerelease_max_interval: Option<u64>,
     futurerelease_max_datetime: Option<Span>,
-    /// Unknown keywords and their parameter text.
-    other: Vec<(Span, Span)>,
 }
 
 /// Why an EHLO reply cannot be read as capabilities. The server's fault.
@@ -225,7 +236,10 @@ impl Capabilities {
     /// The AUTH mechanisms, as the server wrote them, de-duplicated ignoring case, at
     /// most [`MAX_AUTH_MECHANISMS`].
     pub fn auth_mechanisms(&self) -> impl Iterator<Item = &str> + '_ {
-        self.auth.iter().map(|&s| self.span(s))
+        self.entries
+            .iter()
+            .filter(|e| e.auth)
+            .map(|e| self.span(e.name))
     }
 
     /// The MT-PRIORITY profile name, if one was given (e.g. `MIXER`).
@@ -240,9 +254,10 @@ impl Capabilities {
 
     /// Every keyword this crate does not know, as written, with its parameter text.
     pub fn other(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
-        self.other
+        self.entries
             .iter()
-            .map(|&(k, p)| (self.span(k), self.span(p)))
+            .filter(|e| !e.auth)
+            .map(|e| (self.span(e.name), self.span(e.params)))
     }
 
     /// Records one keyword and its parameter text (both sub-slices of `text`).
@@ -290,21 +305,29 @@ impl Capabilities {
             let mut it = params.split(' ').filter(|p| !p.is_empty());
             self.futurerelease_max_interval = it.next().and_then(|v| v.parse().ok());
             self.futurerelease_max_datetime = it.next().map(|p| Span::of(text, p));
-        } else if self.other.len() < MAX_OTHER_KEYWORDS {
-            self.other
-                .push((Span::of(text, keyword), Span::of(text, params)));
+        } else if self.entries.len() - self.auth_count < MAX_OTHER_KEYWORDS {
+            self.entries.push(Entry {
+                auth: false,
+                name: Span::of(text, keyword),
+                params: Span::of(text, params),
+            });
         }
     }
 
     /// Keeps `mech` unless it is a duplicate or the list is full: one comparison per
     /// kept mechanism, so a hostile list costs linear time.
     fn add_mechanism(&mut self, text: &[u8], mech: &str) {
-        if self.auth.len() >= MAX_AUTH_MECHANISMS
+        if self.auth_count >= MAX_AUTH_MECHANISMS
             || self.auth_mechanisms().any(|m| m.eq_ignore_ascii_case(mech))
         {
             return;
         }
-        self.auth.push(Span::of(text, mech));
+        self.auth_count += 1;
+        self.entries.push(Entry {
+            auth: true,
+            name: Span::of(text, mech),
+            params: Span::default(),
+        });
     }
 
     /// True when `mechanism` (any case) is among the AUTH mechanisms.
@@ -326,7 +349,7 @@ impl Capabilities {
             ("BINARYMIME", self.binarymime),
             ("DSN", self.dsn),
             ("SIZE", self.size_advertised),
-            ("AUTH", !self.auth.is_empty()),
+            ("AUTH", self.auth_count > 0),
             ("LIMITS", self.limits.is_some()),
             ("MT-PRIORITY", self.mt_priority),
             ("DELIVERBY", self.deliverby),

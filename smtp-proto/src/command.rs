@@ -7,7 +7,6 @@
 //! Every argument is validated when its value is made, so encoding never fails and
 //! never writes CR or LF inside a line.
 
-use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 use base64::Engine as _;
@@ -266,15 +265,20 @@ impl Orcpt {
     /// address (RFC 6533 §4; the xtext form is safe with or without SMTPUTF8).
     pub fn encoded(&self) -> String {
         let mut out = String::new();
+        self.write_encoded(&mut out);
+        out
+    }
+
+    /// Appends [`encoded`](Orcpt::encoded) to `out`.
+    fn write_encoded(&self, out: &mut String) {
         if self.address.is_ascii() && !self.addr_type.eq_ignore_ascii_case("utf-8") {
             out.push_str(&self.addr_type);
             out.push(';');
-            encode_xtext(&self.address, &mut out);
+            encode_xtext(&self.address, out);
         } else {
             out.push_str("utf-8;");
-            encode_utf8_addr_xtext(&self.address, &mut out);
+            encode_utf8_addr_xtext(&self.address, out);
         }
-        out
     }
     /// The address type, e.g. `rfc822` or `utf-8`.
     pub fn addr_type(&self) -> &str {
@@ -481,6 +485,13 @@ impl Command {
     /// writes, and the RFC 5321 §4.5.3.1.4 length limit plus what the extensions in
     /// use allow. [`Command::encode`] calls it, so no invalid line is ever written.
     pub fn validate(&self) -> Result<(), CommandError> {
+        let mut line = String::new();
+        self.encode_into(&mut line)
+    }
+
+    /// The checks on arguments that their types cannot make (keyword clashes, value
+    /// ranges); the line itself is checked once written.
+    fn check_arguments(&self) -> Result<(), CommandError> {
         match self {
             Command::Auth { mechanism, .. } => check_mechanism(mechanism)?,
             Command::Mail { params, .. } => {
@@ -508,14 +519,30 @@ impl Command {
             }
             _ => {}
         }
-        let mut line = Vec::new();
-        self.encode_unchecked(&mut line);
-        // The last guard against command injection: whatever built the arguments,
-        // only the final CRLF may end the line.
+        Ok(())
+    }
+
+    /// Checks the arguments ([`Command::validate`]) and appends the line, CRLF
+    /// included, to `out`, encoding it once; on an error `out` is unchanged.
+    pub(crate) fn encode_into(&self, out: &mut String) -> Result<(), CommandError> {
+        self.check_arguments()?;
+        let start = out.len();
+        let params_len = self.write_line(out, false);
+        out.push_str("\r\n");
+        if let Err(e) = self.check_line(&out.as_bytes()[start..], params_len) {
+            out.truncate(start);
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// The last guard against command injection: whatever built the arguments, only
+    /// the final CRLF may end the line; and the line is within its length limit.
+    fn check_line(&self, line: &[u8], params_len: usize) -> Result<(), CommandError> {
         if memchr::memchr3(b'\r', b'\n', 0, &line[..line.len() - 2]).is_some() {
             return Err(CommandError::LineBreak);
         }
-        let limit = self.line_limit();
+        let limit = self.line_limit(params_len);
         if line.len() > limit {
             return Err(CommandError::LineTooLong {
                 len: line.len(),
@@ -526,15 +553,15 @@ impl Command {
     }
 
     /// RFC 5321 §4.5.3.1.4: 512 octets, which extensions may raise: MAIL and RCPT
-    /// keep 512 for the command and path and add what their parameters bring. Every
-    /// built-in parameter is bounded by its own validation (ENVID 100, ORCPT 500, the
-    /// rest a few octets) and the extras together by [`MAX_EXTRA_PARAMS_TOTAL`], so the
-    /// limit itself is bounded. AUTH has RFC 4954's 12288.
-    fn line_limit(&self) -> usize {
+    /// keep 512 for the command and path and add what their parameters bring
+    /// (`params_len`). Every built-in parameter is bounded by its own validation
+    /// (ENVID 100, ORCPT 500, the rest a few octets) and the extras together by
+    /// [`MAX_EXTRA_PARAMS_TOTAL`], so the limit itself is bounded. AUTH has RFC 4954's
+    /// 12288.
+    fn line_limit(&self, params_len: usize) -> usize {
         match self {
             Command::Auth { .. } | Command::AuthResponse(_) => MAX_AUTH_LINE,
-            Command::Mail { params, .. } => MAX_COMMAND_LINE + mail_params_text(params).len(),
-            Command::Rcpt { params, .. } => MAX_COMMAND_LINE + rcpt_params_text(params).len(),
+            Command::Mail { .. } | Command::Rcpt { .. } => MAX_COMMAND_LINE + params_len,
             _ => MAX_COMMAND_LINE,
         }
     }
@@ -542,63 +569,93 @@ impl Command {
     /// Validates the command ([`Command::validate`]) and appends its line, CRLF
     /// included, to `out`; on an error nothing is appended.
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), CommandError> {
-        self.validate()?;
-        self.encode_unchecked(out);
+        let mut line = String::new();
+        self.encode_into(&mut line)?;
+        out.extend_from_slice(line.as_bytes());
         Ok(())
     }
 
-    /// Appends the line without validating: only for commands the engine built from
-    /// validated parts (every request validates before it queues anything).
-    pub(crate) fn encode_unchecked(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(self.line(false).as_bytes());
-        out.extend_from_slice(b"\r\n");
+    /// Appends the line and CRLF without validating: only for commands the engine
+    /// built from validated parts (every request validates before it queues anything).
+    pub(crate) fn encode_unchecked(&self, out: &mut String) {
+        self.write_line(out, false);
+        out.push_str("\r\n");
     }
 
     /// The line as a trace may show it: AUTH responses and initial responses are
     /// replaced by `<redacted>` (rule 11), no CRLF.
     pub fn trace_line(&self) -> String {
-        self.line(true)
+        let mut line = String::new();
+        self.write_line(&mut line, true);
+        line
     }
 
-    fn line(&self, redact: bool) -> String {
-        let b64 = |bytes: &[u8]| -> String {
-            if redact {
-                "<redacted>".into()
-            } else if bytes.is_empty() {
-                "=".into()
-            } else {
-                base64::engine::general_purpose::STANDARD.encode(bytes)
-            }
+    /// Appends the line without CRLF, each part written in place (no intermediate
+    /// strings); returns the length of the MAIL/RCPT parameters written.
+    fn write_line(&self, s: &mut String, redact: bool) -> usize {
+        let simple = match self {
+            Command::StartTls => "STARTTLS",
+            Command::AuthCancel => "*",
+            Command::Data => "DATA",
+            Command::Rset => "RSET",
+            Command::Noop => "NOOP",
+            Command::Quit => "QUIT",
+            _ => "",
         };
-        match self {
-            Command::Ehlo(h) => format!("EHLO {h}"),
-            Command::Helo(h) => format!("HELO {h}"),
-            Command::Lhlo(h) => format!("LHLO {h}"),
-            Command::StartTls => "STARTTLS".into(),
-            Command::Auth {
-                mechanism,
-                initial: None,
-            } => format!("AUTH {mechanism}"),
-            Command::Auth {
-                mechanism,
-                initial: Some(r),
-            } => format!("AUTH {mechanism} {}", b64(r)),
-            // A response to a challenge: empty stays empty (RFC 4954 §4).
-            Command::AuthResponse(r) if r.is_empty() => String::new(),
-            Command::AuthResponse(r) => b64(r),
-            Command::AuthCancel => "*".into(),
-            Command::Mail { from, params } => {
-                format!("MAIL FROM:{from}{}", mail_params_text(params))
+        s.push_str(simple);
+        let _ = match self {
+            Command::Ehlo(h) => write!(s, "EHLO {h}"),
+            Command::Helo(h) => write!(s, "HELO {h}"),
+            Command::Lhlo(h) => write!(s, "LHLO {h}"),
+            Command::Auth { mechanism, initial } => {
+                s.push_str("AUTH ");
+                s.push_str(mechanism);
+                if let Some(r) = initial {
+                    s.push(' ');
+                    push_base64(s, r, redact);
+                }
+                Ok(())
             }
-            Command::Rcpt { to, params } => format!("RCPT TO:{to}{}", rcpt_params_text(params)),
-            Command::Data => "DATA".into(),
-            Command::Bdat { size, last: true } => format!("BDAT {size} LAST"),
-            Command::Bdat { size, last: false } => format!("BDAT {size}"),
-            Command::Rset => "RSET".into(),
-            Command::Noop => "NOOP".into(),
-            Command::Quit => "QUIT".into(),
-            Command::Vrfy(arg) => format!("VRFY {arg}"),
-        }
+            // A response to a challenge: empty stays empty (RFC 4954 §4).
+            Command::AuthResponse(r) if !r.is_empty() => {
+                push_base64(s, r, redact);
+                Ok(())
+            }
+            Command::Mail { from, params } => {
+                let _ = write!(s, "MAIL FROM:{from}");
+                let start = s.len();
+                write_mail_params(params, s);
+                return s.len() - start;
+            }
+            Command::Rcpt { to, params } => {
+                let _ = write!(s, "RCPT TO:{to}");
+                let start = s.len();
+                write_rcpt_params(params, s);
+                return s.len() - start;
+            }
+            Command::Bdat { size, last } => {
+                let _ = write!(s, "BDAT {size}");
+                if *last {
+                    s.push_str(" LAST");
+                }
+                Ok(())
+            }
+            Command::Vrfy(arg) => write!(s, "VRFY {arg}"),
+            _ => Ok(()),
+        };
+        0
+    }
+}
+
+/// An AUTH payload as written: base64, `=` when empty (RFC 4954 §4), or `<redacted>`
+/// in a trace (rule 11).
+fn push_base64(s: &mut String, bytes: &[u8], redact: bool) {
+    if redact {
+        s.push_str("<redacted>");
+    } else if bytes.is_empty() {
+        s.push('=');
+    } else {
+        base64::engine::general_purpose::STANDARD.encode_string(bytes, s);
     }
 }
 
@@ -673,9 +730,8 @@ fn check_mail_params(p: &MailParams) -> Result<(), CommandError> {
     Ok(())
 }
 
-/// MAIL parameters in the fixed order of rule 13, each with a leading space.
-fn mail_params_text(p: &MailParams) -> String {
-    let mut s = String::new();
+/// Appends the MAIL parameters in the fixed order of rule 13, each with a leading space.
+fn write_mail_params(p: &MailParams, s: &mut String) {
     if let Some(size) = p.size {
         let _ = write!(s, " SIZE={size}");
     }
@@ -698,7 +754,7 @@ fn mail_params_text(p: &MailParams) -> String {
     }
     if let Some(id) = &p.envid {
         s.push_str(" ENVID=");
-        encode_xtext(id.as_str(), &mut s);
+        encode_xtext(id.as_str(), s);
     }
     if let Some(v) = p.mt_priority {
         let _ = write!(s, " MT-PRIORITY={v}");
@@ -717,13 +773,11 @@ fn mail_params_text(p: &MailParams) -> String {
         }
         None => {}
     }
-    push_extra(&mut s, &p.extra);
-    s
+    push_extra(s, &p.extra);
 }
 
-/// RCPT parameters: `NOTIFY=`, `ORCPT=`, then the others.
-fn rcpt_params_text(p: &RcptParams) -> String {
-    let mut s = String::new();
+/// Appends the RCPT parameters: `NOTIFY=`, `ORCPT=`, then the others.
+fn write_rcpt_params(p: &RcptParams, s: &mut String) {
     match p.notify {
         Some(Notify::Never) => s.push_str(" NOTIFY=NEVER"),
         Some(Notify::On {
@@ -731,22 +785,22 @@ fn rcpt_params_text(p: &RcptParams) -> String {
             failure,
             delay,
         }) => {
-            let names: Vec<&str> = [(success, "SUCCESS"), (failure, "FAILURE"), (delay, "DELAY")]
-                .iter()
-                .filter(|(on, _)| *on)
-                .map(|(_, n)| *n)
-                .collect();
             s.push_str(" NOTIFY=");
-            s.push_str(&names.join(","));
+            let on = [(success, "SUCCESS"), (failure, "FAILURE"), (delay, "DELAY")];
+            for (i, (_, name)) in on.iter().filter(|(on, _)| *on).enumerate() {
+                if i > 0 {
+                    s.push(',');
+                }
+                s.push_str(name);
+            }
         }
         None => {}
     }
     if let Some(o) = &p.orcpt {
         s.push_str(" ORCPT=");
-        s.push_str(&o.encoded());
+        o.write_encoded(s);
     }
-    push_extra(&mut s, &p.extra);
-    s
+    push_extra(s, &p.extra);
 }
 
 fn push_extra(s: &mut String, extra: &[EsmtpParam]) {
@@ -782,9 +836,9 @@ mod tests {
     use proptest::prelude::*;
 
     fn line(c: &Command) -> String {
-        let mut v = Vec::new();
+        let mut v = String::new();
         c.encode_unchecked(&mut v);
-        String::from_utf8(v).unwrap()
+        v
     }
 
     fn mail(params: MailParams) -> Command {

@@ -267,8 +267,28 @@ impl BdatEncoder {
 
     /// Appends the `BDAT n[ LAST]\r\n` line (RFC 3030 §2) to `out`.
     pub fn frame(size: u64, last: bool, out: &mut alloc::vec::Vec<u8>) {
-        crate::command::Command::Bdat { size, last }.encode_unchecked(out);
+        out.extend_from_slice(b"BDAT ");
+        push_decimal(size, out);
+        if last {
+            out.extend_from_slice(b" LAST");
+        }
+        out.extend_from_slice(b"\r\n");
     }
+}
+
+/// Appends `n` in decimal, without allocating.
+fn push_decimal(mut n: u64, out: &mut alloc::vec::Vec<u8>) {
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
 }
 
 #[cfg(test)]

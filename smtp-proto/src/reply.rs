@@ -334,6 +334,12 @@ impl ReplyParser {
                     limit: self.limits.max_reply,
                 }));
             }
+            // Replies split off earlier share the buffer: it grows in working-size
+            // steps, so a new one is needed only while those are still held (no
+            // allocation per reply in steady state).
+            if self.buf.capacity() - self.buf.len() < take {
+                self.buf.reserve(take.max(REPLY_BUFFER_STEP));
+            }
             self.buf.extend_from_slice(&input[..take]);
             *input = &input[take..];
             if !complete {
@@ -417,6 +423,10 @@ impl ReplyParser {
         }))
     }
 }
+
+/// How much room the parser's buffer gains when it must grow: a transaction's replies
+/// fit in one step, and an idle session holds no more than this.
+const REPLY_BUFFER_STEP: usize = 512;
 
 /// Three digits, the first 2–5 (RFC 5321 §4.2).
 fn parse_code(line: &[u8]) -> Option<u16> {

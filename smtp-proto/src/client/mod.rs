@@ -97,6 +97,8 @@ pub struct Client {
     request: Option<Verb>,
     /// Reused buffer for encoded body pieces.
     scratch: VecDeque<Bytes>,
+    /// The last transaction's buffers, emptied, for the next one.
+    spare: transaction::TxBuffers,
     /// AUTH wanted, until it starts.
     auth: Option<Auth>,
     /// AUTH in progress.
@@ -130,6 +132,7 @@ impl Client {
             write_since: None,
             request: None,
             scratch: VecDeque::new(),
+            spare: transaction::TxBuffers::default(),
             auth: None,
             auth_run: None,
             authenticated: false,
@@ -539,7 +542,7 @@ impl Client {
             self.reject_unreported(&error);
             self.emit(Event::TransactionFailed { error: tx_error });
         }
-        self.tx = None;
+        self.end_tx();
         if let Some(verb) = self.request.take() {
             self.emit(Event::CommandFailed {
                 verb,

@@ -20,7 +20,7 @@ pub(crate) struct OutputQueue {
     /// Total bytes ever transmitted.
     sent: u64,
     /// Scratch for encoding one command line.
-    line: alloc::vec::Vec<u8>,
+    line: alloc::string::String,
 }
 
 impl core::fmt::Debug for OutputQueue {
@@ -40,7 +40,7 @@ impl OutputQueue {
         // One reused line buffer: no allocation per command once it has grown.
         self.line.clear();
         cmd.encode_unchecked(&mut self.line);
-        self.tail.extend_from_slice(&self.line);
+        self.tail.extend_from_slice(self.line.as_bytes());
         self.queued += self.line.len() as u64;
     }
 

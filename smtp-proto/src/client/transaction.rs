@@ -4,15 +4,17 @@
 //! RFC 9422 (RCPTMAX), RFC 2033 §4.2 (LMTP replies per recipient); rules 7, 8, 9,
 //! 12, 13, 17 and 18 of [`crate::rules`].
 
-use alloc::collections::VecDeque;
 use alloc::format;
+use alloc::string::String;
 use alloc::vec::Vec;
+use core::time::Duration;
 
 use super::body::BodyState;
 use super::expect::Purpose;
-use super::{Client, Envelope, Event, State};
+use super::{Client, Envelope, Event, Recipient, State, Trace};
+use crate::address::ReversePath;
 use crate::capabilities::Capabilities;
-use crate::command::{BodyType, Command, MailParams, RcptParams, Verb};
+use crate::command::{BodyType, Command, CommandError, MailParams, RcptParams, Verb};
 use crate::error::{Error, ErrorKind, UsageError};
 use crate::reply::Reply;
 use crate::time::Instant;
@@ -20,10 +22,11 @@ use crate::time::Instant;
 /// One transaction in progress.
 #[derive(Debug)]
 pub(super) struct Transaction {
-    pub(super) mail_cmd: Command,
+    /// The encoded lines and per-recipient vectors.
+    pub(super) bufs: TxBuffers,
     pub(super) recipients: usize,
-    /// RCPT commands not yet written, in order (each is written once).
-    pub(super) rcpt_cmds: VecDeque<Command>,
+    /// RCPT lines to write at most: RFC 9422's RCPTMAX, at least one.
+    pub(super) rcpt_limit: usize,
     pub(super) pipelined: bool,
     pub(super) chunking: bool,
     pub(super) binary: bool,
@@ -31,8 +34,6 @@ pub(super) struct Transaction {
     pub(super) rcpt_sent: usize,
     /// RCPT replies handled so far.
     pub(super) rcpt_replied: usize,
-    /// Indexes of accepted recipients, in order.
-    pub(super) accepted: Vec<usize>,
     /// Every refusal so far was permanent.
     pub(super) all_permanent: bool,
     pub(super) last_rcpt_error: Option<Error>,
@@ -44,12 +45,75 @@ pub(super) struct Transaction {
     pub(super) body: Option<BodyState>,
     /// Reply text kept so far by this transaction's events (rule 20).
     pub(super) reply_text_used: usize,
-    /// Which recipients have had their one outcome event (rule 18).
-    pub(super) reported: Vec<bool>,
     /// LMTP: the first positive reply after the data, for [`Event::Delivered`].
     pub(super) lmtp_delivered: Option<Reply>,
     /// The ending event has been emitted; later replies are only consumed.
     pub(super) ended: bool,
+}
+
+/// What a transaction fills, kept between transactions so that a session in steady
+/// state allocates none of it again.
+#[derive(Debug, Default)]
+pub(super) struct TxBuffers {
+    /// MAIL's line, then each RCPT's, encoded and validated once by `send`, CRLF
+    /// included.
+    lines: String,
+    /// Where each line ends in `lines`: MAIL's, then each RCPT's.
+    line_ends: Vec<usize>,
+    /// Indexes of accepted recipients, in order.
+    pub(super) accepted: Vec<usize>,
+    /// Which recipients have had their one outcome event (rule 18).
+    pub(super) reported: Vec<bool>,
+}
+
+/// Buffers grown past this many bytes are not kept for the next transaction, so an
+/// idle session does not hold what one large envelope needed.
+const KEEP_BUFFERS_UP_TO: usize = 2048;
+
+impl TxBuffers {
+    /// Empty, keeping the capacity unless it grew past [`KEEP_BUFFERS_UP_TO`].
+    fn emptied(mut self) -> TxBuffers {
+        let held = self.lines.capacity()
+            + (self.line_ends.capacity() + self.accepted.capacity())
+                * core::mem::size_of::<usize>()
+            + self.reported.capacity();
+        if held > KEEP_BUFFERS_UP_TO {
+            return TxBuffers::default();
+        }
+        self.lines.clear();
+        self.line_ends.clear();
+        self.accepted.clear();
+        self.reported.clear();
+        self
+    }
+
+    /// Encodes MAIL and every RCPT, each validated; on an error the caller drops
+    /// what was encoded.
+    fn encode(
+        &mut self,
+        from: ReversePath,
+        params: MailParams,
+        recipients: Vec<Recipient>,
+    ) -> Result<(), CommandError> {
+        Command::Mail { from, params }.encode_into(&mut self.lines)?;
+        self.line_ends.push(self.lines.len());
+        for r in recipients {
+            let params = RcptParams {
+                notify: r.notify,
+                orcpt: r.orcpt,
+                extra: r.extra,
+            };
+            Command::Rcpt { to: r.path, params }.encode_into(&mut self.lines)?;
+            self.line_ends.push(self.lines.len());
+        }
+        Ok(())
+    }
+
+    /// Line `n` (0 is MAIL, then each RCPT), CRLF included.
+    fn line(&self, n: usize) -> &str {
+        let start = n.checked_sub(1).map_or(0, |p| self.line_ends[p]);
+        &self.lines[start..self.line_ends[n]]
+    }
 }
 
 impl Client {
@@ -59,7 +123,7 @@ impl Client {
     /// end the transaction at once with [`Event::TransactionFailed`]. Otherwise MAIL,
     /// RCPTs and DATA follow (in one flight with PIPELINING), with per-recipient events,
     /// [`Event::BodyWanted`], and one ending event.
-    pub fn send(&mut self, now: Instant, envelope: Envelope) -> Result<(), UsageError> {
+    pub fn send(&mut self, now: Instant, mut envelope: Envelope) -> Result<(), UsageError> {
         self.require_ready()?;
         if envelope.recipients.is_empty() {
             return Err(UsageError::NoRecipients);
@@ -81,38 +145,39 @@ impl Client {
             .as_ref()
             .and_then(|l| l.rcptmax)
             .map_or(usize::MAX, |m| m as usize);
-        let params = mail_params(&envelope, caps);
         let refusal = self.local_refusal(&envelope, caps, chunking);
-        let rcpt_cmds = rcpt_commands(&envelope)?;
+        let params = mail_params(&mut envelope, caps);
         let recipients = envelope.recipients.len();
         let binary = envelope.body == BodyType::BinaryMime;
-        let mail = Command::Mail {
-            from: envelope.from,
-            params,
-        };
-        mail.validate()?;
+        // Each command is encoded once, here: what is validated is what is written.
+        let mut bufs = core::mem::take(&mut self.spare);
+        let encoded = bufs.encode(envelope.from, params, envelope.recipients);
+        if let Err(e) = encoded {
+            self.spare = bufs.emptied();
+            return Err(e.into());
+        }
         if let Some(error) = refusal {
+            self.spare = bufs.emptied();
             self.refuse_whole(recipients, error);
             self.emit(Event::Ready);
             return Ok(());
         }
+        bufs.reported.resize(recipients, false);
         self.tx = Some(Transaction {
-            mail_cmd: mail,
+            bufs,
             recipients,
-            rcpt_cmds: rcpt_cmds.into_iter().take(cap.max(1)).collect(),
+            rcpt_limit: cap.clamp(1, recipients),
             pipelined,
             chunking,
             binary,
             rcpt_sent: 0,
             rcpt_replied: 0,
-            accepted: Vec::new(),
             all_permanent: true,
             last_rcpt_error: None,
             stop_rcpts: false,
             all_rejected: None,
             body: None,
             reply_text_used: 0,
-            reported: alloc::vec![false; recipients],
             lmtp_delivered: None,
             ended: false,
         });
@@ -140,10 +205,10 @@ impl Client {
     /// MAIL, and with PIPELINING the rest of the flight.
     pub(super) fn write_mail_flight(&mut self, now: Instant) {
         let Some(tx) = self.tx.as_ref() else { return };
-        let (mail, pipelined, chunking) = (tx.mail_cmd.clone(), tx.pipelined, tx.chunking);
+        let (pipelined, chunking) = (tx.pipelined, tx.chunking);
         self.need_rset = true; // cleared when the transaction completes
         let t = self.config.timeouts.mail;
-        self.write_command(now, &mail, Purpose::Mail, t);
+        self.write_tx_line(now, 0, Verb::Mail, Purpose::Mail, t);
         if !pipelined {
             return;
         }
@@ -161,17 +226,44 @@ impl Client {
         let Some(tx) = self.tx.as_mut() else {
             return false;
         };
-        if tx.stop_rcpts {
+        if tx.stop_rcpts || tx.rcpt_sent >= tx.rcpt_limit {
             return false;
         }
-        let Some(cmd) = tx.rcpt_cmds.pop_front() else {
-            return false;
-        };
         let i = tx.rcpt_sent;
         tx.rcpt_sent += 1;
         let t = self.config.timeouts.rcpt;
-        self.write_command(now, &cmd, Purpose::Rcpt(i), t);
+        self.write_tx_line(now, i + 1, Verb::Rcpt, Purpose::Rcpt(i), t);
         true
+    }
+
+    /// Queues line `n` of the transaction (0 is MAIL, then each RCPT) as `send`
+    /// encoded it, and expects its reply.
+    fn write_tx_line(
+        &mut self,
+        now: Instant,
+        n: usize,
+        verb: Verb,
+        purpose: Purpose,
+        timeout: Duration,
+    ) {
+        let Some(tx) = self.tx.as_ref() else { return };
+        let line = tx.bufs.line(n);
+        if self.config.trace {
+            let shown = line.trim_end_matches("\r\n").into();
+            self.events.push_back(Event::Trace(Trace::Command(shown)));
+        }
+        if self.out.len() == 0 {
+            self.write_since = Some(now);
+        }
+        self.out.push_raw(line.as_bytes());
+        self.expects.push(purpose, verb, timeout, self.out.queued());
+    }
+
+    /// Drops the transaction, keeping its buffers for the next one.
+    pub(super) fn end_tx(&mut self) {
+        if let Some(tx) = self.tx.take() {
+            self.spare = tx.bufs.emptied();
+        }
     }
 
     /// What the engine can refuse before MAIL, in mox's order.
@@ -245,7 +337,7 @@ impl Client {
             return self.maybe_tx_done();
         }
         if reply.is_positive() {
-            tx.accepted.push(index);
+            tx.bufs.accepted.push(index);
             // LMTP: the recipient's outcome is its reply after the data (RFC 2033 §4.2).
             if !self.config.lmtp {
                 self.report_accepted(index, reply);
@@ -290,7 +382,7 @@ impl Client {
             self.report_rejected(index, error);
         }
         let Some(tx) = self.tx.as_mut() else { return };
-        if tx.accepted.is_empty() {
+        if tx.bufs.accepted.is_empty() {
             let error = all_rejected_error(tx, sent < total);
             // Rule 7: a pipelined DATA is still to be answered; fail after it.
             if tx.pipelined && !tx.chunking {
@@ -356,11 +448,11 @@ impl Client {
         if tx.ended {
             return self.maybe_tx_done();
         }
-        let Some(&index) = tx.accepted.get(nth) else {
+        let Some(&index) = tx.bufs.accepted.get(nth) else {
             // No recipient was accepted: the one reply answers the data as a whole.
             return self.fail_tx(Error::status(verb, reply, "message refused"));
         };
-        let more = nth + 1 < tx.accepted.len();
+        let more = nth + 1 < tx.bufs.accepted.len();
         if reply.is_positive() {
             tx.lmtp_delivered.get_or_insert_with(|| reply.clone());
             self.report_accepted(index, reply);
@@ -405,7 +497,11 @@ impl Client {
 
     /// Marks `index` as reported; false when it already was (never twice, rule 18).
     fn mark_reported(&mut self, index: usize) -> bool {
-        let Some(slot) = self.tx.as_mut().and_then(|t| t.reported.get_mut(index)) else {
+        let Some(slot) = self
+            .tx
+            .as_mut()
+            .and_then(|t| t.bufs.reported.get_mut(index))
+        else {
             return false;
         };
         !core::mem::replace(slot, true)
@@ -413,12 +509,12 @@ impl Client {
 
     /// Every recipient without an outcome yet fails with `error` (rule 18).
     pub(super) fn reject_unreported(&mut self, error: &Error) {
-        let Some(tx) = self.tx.as_mut() else { return };
-        let pending: Vec<usize> = (0..tx.reported.len())
-            .filter(|&i| !tx.reported[i])
-            .collect();
-        for index in pending {
-            self.report_rejected(index, error.clone());
+        let total = self.tx.as_ref().map_or(0, |t| t.recipients);
+        for index in 0..total {
+            let reported = self.tx.as_ref().is_none_or(|t| t.bufs.reported[index]);
+            if !reported {
+                self.report_rejected(index, error.clone());
+            }
         }
     }
 
@@ -462,7 +558,7 @@ impl Client {
     /// Once the transaction has ended and nothing of it is in flight, the session is ready.
     pub(super) fn maybe_tx_done(&mut self) {
         if self.tx.as_ref().is_some_and(|t| t.ended) && self.expects.is_empty() {
-            self.tx = None;
+            self.end_tx();
             self.become_ready();
         }
     }
@@ -487,7 +583,7 @@ fn check_advertised(env: &Envelope, caps: &Capabilities) -> Result<(), UsageErro
 
 /// MAIL parameters per rule 13: SIZE whenever advertised and known; BODY
 /// whenever 8BITMIME is advertised (or BINARYMIME is used).
-fn mail_params(env: &Envelope, caps: &Capabilities) -> MailParams {
+fn mail_params(env: &mut Envelope, caps: &Capabilities) -> MailParams {
     let body = match env.body {
         BodyType::SevenBit => caps.eight_bit_mime.then_some(BodyType::SevenBit),
         other => Some(other),
@@ -498,30 +594,12 @@ fn mail_params(env: &Envelope, caps: &Capabilities) -> MailParams {
         smtputf8: env.needs_smtputf8(),
         requiretls: env.requiretls,
         ret: env.ret,
-        envid: env.envid.clone(),
+        envid: env.envid.take(),
         mt_priority: env.mt_priority,
         deliver_by: env.deliver_by,
-        future_release: env.future_release.clone(),
-        extra: env.extra.clone(),
+        future_release: env.future_release.take(),
+        extra: core::mem::take(&mut env.extra),
     }
-}
-
-fn rcpt_commands(env: &Envelope) -> Result<Vec<Command>, UsageError> {
-    let mut cmds = Vec::with_capacity(env.recipients.len());
-    for r in &env.recipients {
-        let params = RcptParams {
-            notify: r.notify,
-            orcpt: r.orcpt.clone(),
-            extra: r.extra.clone(),
-        };
-        let cmd = Command::Rcpt {
-            to: r.path.clone(),
-            params,
-        };
-        cmd.validate()?;
-        cmds.push(cmd);
-    }
-    Ok(cmds)
 }
 
 /// rule 7: with one recipient the RCPT reply itself; otherwise a status error
