@@ -424,9 +424,10 @@ impl ReplyParser {
     }
 }
 
-/// How much room the parser's buffer gains when it must grow: a transaction's replies
-/// fit in one step, and an idle session holds no more than this.
-const REPLY_BUFFER_STEP: usize = 512;
+/// How much room the parser's buffer gains when it must grow: the short replies of a
+/// transaction (Postfix's MAIL, RCPT, DATA and queued replies) fit in one step, and an
+/// idle session holds no more than this.
+const REPLY_BUFFER_STEP: usize = 128;
 
 /// Three digits, the first 2–5 (RFC 5321 §4.2).
 fn parse_code(line: &[u8]) -> Option<u16> {

@@ -182,8 +182,55 @@ fn sixteen_thousand_mechanisms_parse_in_one_pass() {
     assert!(live <= 128 * KIB, "{live}");
 }
 
+/// What one idle session holds (issue "performance": at most 1 KiB of heap) after a
+/// Postfix-like EHLO, and what 10,000 of them hold. After a transaction it also keeps
+/// the buffers that let the next one allocate nothing (the encoded lines, recipient
+/// vectors, body pieces, output and reply buffers): at most 1.5 KiB.
+fn idle_sessions_hold_at_most_one_kib() {
+    let ehlo = "250-SIZE 10240000\r\n250-PIPELINING\r\n250-AUTH PLAIN LOGIN\r\n\
+                250-ENHANCEDSTATUSCODES\r\n250-8BITMIME\r\n250-DSN\r\n250-SMTPUTF8\r\n\
+                250-CHUNKING\r\n";
+    let (mut c, live, _) = measure(|| ready_client(ehlo));
+    let after_ehlo = live;
+    assert!(live <= KIB, "an idle session after EHLO holds {live} bytes");
+    let env = Envelope::new(
+        ReversePath::parse("sender@example.org").unwrap(),
+        vec![Recipient::new(
+            ForwardPath::parse("rcpt@example.net").unwrap(),
+        )],
+    );
+    let before = LIVE.load(Ordering::SeqCst);
+    c.send(Instant::ZERO, env).unwrap();
+    while c.poll_event().is_some() {}
+    c.body(Instant::ZERO, bytes::Bytes::from_static(b"Hi\r\n"))
+        .unwrap();
+    c.end_body(Instant::ZERO).unwrap();
+    let n = c.transmit().len();
+    c.transmitted(Instant::ZERO, n);
+    c.receive(
+        Instant::ZERO,
+        b"250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.0.0 Ok: queued as 1\r\n",
+    );
+    while c.poll_event().is_some() {}
+    assert!(c.is_ready());
+    let after = LIVE.load(Ordering::SeqCst) + live - before;
+    assert!(
+        after <= 3 * KIB / 2,
+        "an idle session after a transaction holds {after} bytes"
+    );
+    let (many, live, _) = measure(|| (0..10_000).map(|_| ready_client(ehlo)).collect::<Vec<_>>());
+    let per_session = (live - many.capacity() * std::mem::size_of::<Client>()) / many.len();
+    println!(
+        "idle session: {after_ehlo} B after EHLO, {after} B after a transaction; 10,000 \
+         sessions: {per_session} B of heap each plus {} B inline",
+        std::mem::size_of::<Client>(),
+    );
+    assert!(per_session <= KIB, "{per_session} bytes per idle session");
+}
+
 #[test]
 fn hostile_replies_stay_within_documented_bounds() {
+    idle_sessions_hold_at_most_one_kib();
     invalid_utf8_reply_is_held_byte_for_byte();
     huge_rcpt_replies_stay_within_the_transaction_budget();
     tiny_ehlo_parameters_cost_little();

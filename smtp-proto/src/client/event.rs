@@ -1,6 +1,7 @@
 //! What the engine tells its driver (decision 5): owned, `#[non_exhaustive]`
 //! events that cross FFI and `.await` points.
 
+use alloc::boxed::Box;
 use alloc::string::String;
 
 use crate::capabilities::Capabilities;
@@ -21,8 +22,9 @@ pub enum Event {
         reply: Reply,
     },
     /// EHLO/LHLO was answered (after TLS, again: only the newest counts, RFC 3207
-    /// §4.2). After a HELO fallback, empty capabilities.
-    Capabilities(Capabilities),
+    /// §4.2). After a HELO fallback, empty capabilities. Boxed, so that every event
+    /// stays small in the queue an idle session keeps.
+    Capabilities(Box<Capabilities>),
     /// Switch the connection to TLS *now*: nothing more is written in plaintext until
     /// `tls_established` or `tls_failed`. Emitted after STARTTLS's 220, and at once
     /// for implicit TLS.

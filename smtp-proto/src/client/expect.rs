@@ -34,7 +34,7 @@ pub(crate) enum Purpose {
     /// MAIL FROM.
     Mail,
     /// RCPT TO for recipient `index`.
-    Rcpt(usize),
+    Rcpt(u32),
     /// DATA (the 354).
     Data,
     /// The reply after the data's `.` (SMTP).
@@ -42,7 +42,7 @@ pub(crate) enum Purpose {
     /// The reply after a lone `.` sent only to close a DATA no recipient needs.
     DataEndDiscard,
     /// LMTP: the `nth` per-recipient reply after the data (RFC 2033 §4.2).
-    LmtpResult(usize),
+    LmtpResult(u32),
     /// A BDAT chunk's reply.
     Bdat {
         /// The `LAST` chunk.
@@ -51,15 +51,42 @@ pub(crate) enum Purpose {
 }
 
 /// One reply the engine waits for.
+/// A recipient's index as a [`Purpose`] holds it (4 bytes keep the queue small): no
+/// envelope held in memory has 2^32 recipients, and one that did would saturate.
+pub(crate) fn purpose_index(i: usize) -> u32 {
+    u32::try_from(i).unwrap_or(u32::MAX)
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct Expect {
     pub(crate) purpose: Purpose,
     pub(crate) verb: Verb,
-    pub(crate) timeout: Duration,
     /// Output position just past the command; the timer starts when this much is sent.
     pub(crate) written_at: u64,
-    /// When the timer started.
-    pub(crate) armed: Option<Instant>,
+    timer: Timer,
+}
+
+/// A reply's timer: its length until the command is sent, then its deadline. One
+/// word each, so the queue of expected replies stays small.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Timer {
+    /// Not started; runs this many nanoseconds once started.
+    Waiting(u64),
+    /// Started: expires at this instant.
+    Armed(Instant),
+}
+
+impl Timer {
+    fn waiting(timeout: Duration) -> Timer {
+        Timer::Waiting(u64::try_from(timeout.as_nanos()).unwrap_or(u64::MAX))
+    }
+
+    fn arm(self, now: Instant) -> Timer {
+        match self {
+            Timer::Waiting(nanos) => Timer::Armed(now.saturating_add(Duration::from_nanos(nanos))),
+            armed => armed,
+        }
+    }
 }
 
 /// The replies in flight, oldest first.
@@ -79,9 +106,8 @@ impl Expectations {
         self.queue.push_back(Expect {
             purpose,
             verb,
-            timeout,
             written_at,
-            armed: None,
+            timer: Timer::waiting(timeout),
         });
     }
 
@@ -93,13 +119,11 @@ impl Expectations {
         timeout: Duration,
         now: Instant,
     ) {
-        let armed = Some(now);
         self.queue.push_front(Expect {
             purpose,
             verb,
-            timeout,
             written_at: 0,
-            armed,
+            timer: Timer::waiting(timeout).arm(now),
         });
     }
 
@@ -122,8 +146,8 @@ impl Expectations {
     /// Starts the front entry's timer once its command is fully written.
     pub(crate) fn arm(&mut self, now: Instant, sent: u64) {
         if let Some(front) = self.queue.front_mut() {
-            if front.armed.is_none() && sent >= front.written_at {
-                front.armed = Some(now);
+            if sent >= front.written_at {
+                front.timer = front.timer.arm(now);
             }
         }
     }
@@ -131,6 +155,9 @@ impl Expectations {
     /// The front entry's deadline, once armed.
     pub(crate) fn deadline(&self) -> Option<Instant> {
         let front = self.queue.front()?;
-        front.armed.map(|t| t.saturating_add(front.timeout))
+        match front.timer {
+            Timer::Armed(deadline) => Some(deadline),
+            Timer::Waiting(_) => None,
+        }
     }
 }

@@ -509,11 +509,11 @@ impl Client {
             Purpose::Rset { lazy } => self.on_rset(now, reply, lazy),
             Purpose::Simple => self.on_simple(now, exp.verb, reply),
             Purpose::Mail => self.on_mail(now, reply),
-            Purpose::Rcpt(i) => self.on_rcpt(now, i, reply),
+            Purpose::Rcpt(i) => self.on_rcpt(now, i as usize, reply),
             Purpose::Data => self.on_data(now, reply),
             Purpose::DataEnd => self.on_data_end(now, reply),
             Purpose::DataEndDiscard => self.on_data_end_discard(now),
-            Purpose::LmtpResult(nth) => self.on_lmtp_result(now, nth, exp.verb, reply),
+            Purpose::LmtpResult(nth) => self.on_lmtp_result(now, nth as usize, exp.verb, reply),
             Purpose::Bdat { last } => self.on_bdat(now, last, reply),
         }
     }

@@ -99,7 +99,7 @@ impl Client {
     /// Capabilities are in: STARTTLS if the TLS mode calls for it, then AUTH, then ready.
     fn learned(&mut self, now: Instant, caps: Capabilities) {
         self.parser.set_enhanced_codes(caps.enhanced_status_codes);
-        self.emit(Event::Capabilities(caps.clone()));
+        self.emit(Event::Capabilities(alloc::boxed::Box::new(caps.clone())));
         let wants_tls = match self.config.tls {
             TlsMode::RequiredStartTls => true, // rule 1: even when not advertised
             TlsMode::Opportunistic => caps.starttls,

@@ -10,7 +10,7 @@ use alloc::vec::Vec;
 use core::time::Duration;
 
 use super::body::BodyState;
-use super::expect::Purpose;
+use super::expect::{purpose_index, Purpose};
 use super::{Client, Envelope, Event, Recipient, State, Trace};
 use crate::address::ReversePath;
 use crate::capabilities::Capabilities;
@@ -232,7 +232,7 @@ impl Client {
         let i = tx.rcpt_sent;
         tx.rcpt_sent += 1;
         let t = self.config.timeouts.rcpt;
-        self.write_tx_line(now, i + 1, Verb::Rcpt, Purpose::Rcpt(i), t);
+        self.write_tx_line(now, i + 1, Verb::Rcpt, Purpose::Rcpt(purpose_index(i)), t);
         true
     }
 
@@ -467,7 +467,7 @@ impl Client {
         if more {
             let t = self.config.timeouts.data_term;
             self.expects
-                .push_front(Purpose::LmtpResult(nth + 1), verb, t, now);
+                .push_front(Purpose::LmtpResult(purpose_index(nth + 1)), verb, t, now);
             return;
         }
         let Some(tx) = self.tx.as_mut() else { return };
