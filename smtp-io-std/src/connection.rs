@@ -8,11 +8,13 @@ use std::time::Instant as StdInstant;
 
 use smtp_proto::{Client, Config, Delivery, DeliveryFold, Envelope, Error, Event, Instant, Reply};
 
+use crate::drive::Body;
 use crate::options::{Options, TlsUpgrade, TraceHook};
 use crate::{DriverError, Stream};
 
-/// Bytes read from the socket at a time.
-const READ_BUFFER: usize = 16 * 1024;
+/// Bytes read from the socket at a time: replies are short, and a pipelined flight's
+/// replies fit (an idle connection holds this and the engine's buffers, under 4 KiB).
+const READ_BUFFER: usize = 2 * 1024;
 
 /// One SMTP or LMTP session over a stream: owns the stream and the engine.
 pub struct Connection {
@@ -22,7 +24,8 @@ pub struct Connection {
     pub(crate) upgrade: Option<TlsUpgrade>,
     pub(crate) trace: Option<TraceHook>,
     pub(crate) read_buf: Box<[u8]>,
-    /// Reused for body reads (no buffer zeroed per message).
+    /// Reused for body reads from a reader: sized (and zeroed) once, at the first
+    /// [`send`](Connection::send) that needs it, up to 64 KiB.
     pub(crate) body_buf: Vec<u8>,
     /// The engine said `Closed`: with this error (`None` after QUIT).
     pub(crate) closed: Option<Option<Error>>,
@@ -96,7 +99,22 @@ impl Connection {
         let now = self.now();
         self.client.send(now, envelope)?;
         let mut fold = DeliveryFold::new();
-        self.run(Some(body), &mut |e| fold.on_event(e))?;
+        self.run(Some(Body::reader(body)), &mut |e| fold.on_event(e))?;
+        fold.finish().ok_or(DriverError::Closed)
+    }
+
+    /// [`send`](Connection::send) for a message already in memory: its bytes go to
+    /// the socket as slices of `body`, without a copy or a read buffer.
+    pub fn send_bytes(
+        &mut self,
+        envelope: Envelope,
+        body: impl Into<bytes::Bytes>,
+    ) -> Result<Delivery, DriverError> {
+        self.ensure_open()?;
+        let now = self.now();
+        self.client.send(now, envelope)?;
+        let mut fold = DeliveryFold::new();
+        self.run(Some(Body::bytes(body.into())), &mut |e| fold.on_event(e))?;
         fold.finish().ok_or(DriverError::Closed)
     }
 

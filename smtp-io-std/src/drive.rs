@@ -23,12 +23,36 @@ enum Direction {
     Write,
 }
 
+/// Body bytes read from a reader at a time, at most.
+const BODY_READ: usize = 64 * 1024;
+
 /// The body of a `send` while the engine wants it.
-struct Body<'a> {
-    reader: &'a mut dyn Read,
-    /// Read but not yet taken by the engine.
+pub(crate) struct Body<'a> {
+    /// Where the rest comes from; `None` for a message given whole.
+    reader: Option<&'a mut dyn Read>,
+    /// Read (or given) but not yet taken by the engine.
     pending: Option<Bytes>,
     wanted: bool,
+}
+
+impl<'a> Body<'a> {
+    /// A body read from `reader` until its end.
+    pub(crate) fn reader(reader: &'a mut dyn Read) -> Body<'a> {
+        Body {
+            reader: Some(reader),
+            pending: None,
+            wanted: false,
+        }
+    }
+
+    /// A body given whole: no reads, no read buffer.
+    pub(crate) fn bytes(body: Bytes) -> Body<'a> {
+        Body {
+            reader: None,
+            pending: Some(body).filter(|b| !b.is_empty()),
+            wanted: false,
+        }
+    }
 }
 
 impl Connection {
@@ -36,14 +60,9 @@ impl Connection {
     /// reply of it was consumed) or closed. Every event goes to `sink`, in order.
     pub(crate) fn run(
         &mut self,
-        body: Option<&mut dyn Read>,
+        mut body: Option<Body<'_>>,
         sink: &mut dyn FnMut(&Event) -> bool,
     ) -> Result<(), DriverError> {
-        let mut body = body.map(|reader| Body {
-            reader,
-            pending: None,
-            wanted: false,
-        });
         loop {
             while let Some(event) = self.client.poll_event() {
                 sink(&event);
@@ -102,17 +121,16 @@ impl Connection {
             if cap == 0 {
                 return Ok(());
             }
-            let chunk = match b.pending.take() {
-                Some(p) => p,
-                None => match self.read_body(b.reader, cap)? {
-                    Some(c) => c,
-                    None => {
-                        let now = self.now();
-                        self.client.end_body(now)?;
-                        b.wanted = false;
-                        return Ok(());
-                    }
-                },
+            let next = match (b.pending.take(), b.reader.as_mut()) {
+                (Some(p), _) => Some(p),
+                (None, Some(reader)) => self.read_body(&mut **reader, cap)?,
+                (None, None) => None,
+            };
+            let Some(chunk) = next else {
+                let now = self.now();
+                self.client.end_body(now)?;
+                b.wanted = false;
+                return Ok(());
             };
             let now = self.now();
             let taken = self.client.body(now, chunk.clone())?;
@@ -123,13 +141,14 @@ impl Connection {
         Ok(())
     }
 
-    /// Reads up to `cap` body bytes (filling short reads), `None` at EOF. One buffer
-    /// is reused; the engine keeps a copy of what it takes.
+    /// Reads up to `cap` body bytes (filling short reads, at most [`BODY_READ`]),
+    /// `None` at EOF. One buffer is reused; the engine keeps a copy of what it takes.
     fn read_body(
         &mut self,
         reader: &mut dyn Read,
         cap: usize,
     ) -> Result<Option<Bytes>, DriverError> {
+        let cap = cap.min(BODY_READ);
         if self.body_buf.len() < cap {
             self.body_buf.resize(cap, 0);
         }

@@ -35,6 +35,13 @@
 //! (RFC 3030 §2: no more BDAT after an error). Each request returns only when the
 //! session is ready again or closed.
 //!
+//! Memory: a message already in memory goes with
+//! [`send_bytes`](Connection::send_bytes), as slices of its own buffer (no copy, no
+//! read buffer); [`send`](Connection::send) streams from any reader through one
+//! buffer of at most 64 KiB, zeroed once per connection. Replies are read 2 KiB at a
+//! time, so an idle connection holds under 4 KiB of heap with the engine's buffers
+//! (`tests/memory.rs` measures it).
+//!
 //! TLS: the driver depends on no TLS library. Give it a [`TlsUpgrade`] — or turn on
 //! the `rustls` feature for [`rustls_upgrade`], which forwards timeouts and vectored
 //! writes and fills [`smtp_proto::TlsInfo`] (version, cipher, peer certificates,

@@ -76,6 +76,42 @@ fn opens_sends_dot_stuffed_and_quits() {
 }
 
 #[test]
+fn send_bytes_sends_an_in_memory_message_larger_than_the_engine_takes_at_once() {
+    // 400 KiB: more than `max_pending_body` (256 KiB), so the engine takes it in parts.
+    let line = b"0123456789012345678901234567890123456789012345678901234567890123456789\r\n";
+    let mut body = b".leading dot\r\n".to_vec();
+    while body.len() < 400 * 1024 {
+        body.extend_from_slice(line);
+    }
+    let expected_lines = body.windows(2).filter(|w| w == b"\r\n").count();
+    let (addr, server) = peer::serve(|p| {
+        p.open(&["PIPELINING"]);
+        p.accept_flight();
+        let mut lines = vec![];
+        while let Some(l) = p.line() {
+            if l == "." {
+                break;
+            }
+            lines.push(l);
+        }
+        p.send("250 queued\r\n");
+        p.expect("QUIT");
+        p.send("221 bye\r\n");
+        lines
+    });
+    let mut c = Connection::options(config()).connect(addr, T).unwrap();
+    let d = c.send_bytes(envelope(&["b@example.net"]), body).unwrap();
+    assert!(d.all_accepted(), "{d:?}");
+    c.quit().unwrap();
+    let lines = server.join().unwrap();
+    assert_eq!(lines.len(), expected_lines);
+    assert_eq!(lines[0], "..leading dot");
+    assert!(lines[1..]
+        .iter()
+        .all(|l| l.as_bytes() == &line[..line.len() - 2]));
+}
+
+#[test]
 fn a_late_503_is_consumed_before_send_returns() {
     let (addr, server) = peer::serve(|p| {
         p.open(&["PIPELINING"]);

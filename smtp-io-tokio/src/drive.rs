@@ -77,12 +77,13 @@ impl Connection {
         &mut self,
         goal: Goal,
         body: Option<&mut B>,
+        first: Option<Bytes>,
     ) -> Result<Outcome, DriverError> {
         let mut out = Outcome::default();
         let mut feed = body.map(|reader| Feed {
             reader,
             open: false,
-            pending: None,
+            pending: first.filter(|b| !b.is_empty()),
             ended: false,
         });
         let mut ready = false;

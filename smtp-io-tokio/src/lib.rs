@@ -37,6 +37,9 @@
 //! }
 //! ```
 //!
+//! A message already in memory goes with [`Connection::send_bytes`]: its bytes are
+//! written as slices of its own buffer, without a copy.
+//!
 //! # How a call is driven
 //!
 //! Every call ([`Options::open`], [`Connection::send`], [`Connection::reset`],

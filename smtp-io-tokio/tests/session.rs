@@ -36,6 +36,25 @@ async fn sends_over_data_with_dot_stuffing_then_resets_noops_and_quits() {
 }
 
 #[tokio::test]
+async fn send_bytes_sends_an_in_memory_message_over_data_and_bdat() {
+    // 400 KiB: more than `max_pending_body` (256 KiB), so the engine takes it in parts.
+    let message = body(400 * 1024);
+    for caps in [&["PIPELINING"][..], &["PIPELINING", "CHUNKING"][..]] {
+        let (client, server) = duplex(64 * 1024);
+        let server = tokio::spawn(sink(server, caps));
+        let mut conn = Connection::options(config()).open(client).await.unwrap();
+        let d = conn.send_bytes(envelope(1), message.clone()).await.unwrap();
+        assert!(d.all_accepted(), "{caps:?}: {d:?}");
+        conn.quit().await.unwrap();
+        assert_eq!(
+            server.await.unwrap().messages,
+            vec![message.clone()],
+            "{caps:?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn bdat_chunks_follow_the_engines_chunk_size() {
     let (client, server) = duplex(64 * 1024);
     let server = tokio::spawn(sink(server, &["PIPELINING", "CHUNKING"]));
