@@ -94,7 +94,7 @@ struct Span {
 impl Span {
     /// The span of `part`, which must be a sub-slice of `base` (its offset is a
     /// pointer difference); anything else becomes an empty span.
-    fn of(base: &[u8], part: &str) -> Span {
+    fn of(base: &[u8], part: &[u8]) -> Span {
         let Some(start) = (part.as_ptr() as usize).checked_sub(base.as_ptr() as usize) else {
             return Span::default();
         };
@@ -191,18 +191,22 @@ impl Capabilities {
         let mut caps = Capabilities::from_helo(reply);
         let text = caps.text.clone();
         for line in text.split(|&b| b == b'\n').skip(1) {
-            let Ok(line) = core::str::from_utf8(line) else {
+            // Bytes throughout: keywords are ASCII, and only a line that is not UTF-8
+            // needs the full check (it is skipped).
+            if !line.is_ascii() && core::str::from_utf8(line).is_err() {
                 continue;
-            };
-            let line = line.trim();
+            }
+            let line = line.trim_ascii();
             if line.is_empty() {
                 continue; // Postfix smtp-sink ends with an empty `250 `.
             }
             // The empty parameter text is the line's own end, so it is a span too.
-            let (keyword, params) = line
-                .split_once([' ', '='])
-                .unwrap_or((line, &line[line.len()..]));
-            caps.add(&text, keyword, params.trim());
+            let cut = line.iter().position(|&b| b == b' ' || b == b'=');
+            let (keyword, params) = match cut {
+                Some(i) => (&line[..i], &line[i + 1..]),
+                None => (line, &line[line.len()..]),
+            };
+            caps.add(&text, keyword, params.trim_ascii());
         }
         Ok(caps)
     }
@@ -214,7 +218,7 @@ impl Capabilities {
         let first = text.split(|&b| b == b'\n').next().unwrap_or(&[]);
         let word_len = first.iter().position(|&b| b == b' ').unwrap_or(first.len());
         let domain = match core::str::from_utf8(&first[..word_len]) {
-            Ok(word) => Span::of(&text, word),
+            Ok(word) => Span::of(&text, word.as_bytes()),
             Err(_) => Span::default(),
         };
         Capabilities {
@@ -260,10 +264,11 @@ impl Capabilities {
             .map(|e| (self.span(e.name), self.span(e.params)))
     }
 
-    /// Records one keyword and its parameter text (both sub-slices of `text`).
-    fn add(&mut self, text: &[u8], keyword: &str, params: &str) {
-        let first = params.split(' ').find(|p| !p.is_empty());
-        let is = |name: &str| keyword.eq_ignore_ascii_case(name);
+    /// Records one keyword and its parameter text (both sub-slices of `text`, UTF-8).
+    fn add(&mut self, text: &[u8], keyword: &[u8], params: &[u8]) {
+        let mut words = params.split(|&b| b == b' ').filter(|p| !p.is_empty());
+        let first = words.clone().next();
+        let is = |name: &str| keyword.eq_ignore_ascii_case(name.as_bytes());
         if is("STARTTLS") {
             self.starttls = true;
         } else if is("ENHANCEDSTATUSCODES") {
@@ -285,26 +290,25 @@ impl Capabilities {
         } else if is("SIZE") {
             // RFC 1870 §4 / rule 12: no number, 0 or garbage = no known limit.
             self.size_advertised = true;
-            self.max_size = first.and_then(|v| v.parse::<u64>().ok()).filter(|&n| n > 0);
+            self.max_size = first.and_then(decimal).filter(|&n| n > 0);
         } else if is("AUTH") {
             // RFC 4954 §3, plus the pre-standard `AUTH=` form some servers still send.
-            for mech in params.split(' ').filter(|m| !m.is_empty()) {
+            for mech in words {
                 self.add_mechanism(text, mech);
             }
         } else if is("LIMITS") {
-            self.limits = Limits::parse(params);
+            self.limits = core::str::from_utf8(params).ok().and_then(Limits::parse);
         } else if is("MT-PRIORITY") {
             self.mt_priority = true;
             self.mt_priority_profile = first.map(|p| Span::of(text, p));
         } else if is("DELIVERBY") {
             self.deliverby = true;
-            self.deliverby_min = first.and_then(|v| v.parse().ok());
+            self.deliverby_min = first.and_then(decimal);
         } else if is("FUTURERELEASE") {
             // RFC 4865 §3: max-future-release-interval SP max-future-release-date-time
             self.futurerelease = true;
-            let mut it = params.split(' ').filter(|p| !p.is_empty());
-            self.futurerelease_max_interval = it.next().and_then(|v| v.parse().ok());
-            self.futurerelease_max_datetime = it.next().map(|p| Span::of(text, p));
+            self.futurerelease_max_interval = words.next().and_then(decimal);
+            self.futurerelease_max_datetime = words.next().map(|p| Span::of(text, p));
         } else if self.entries.len() - self.auth_count < MAX_OTHER_KEYWORDS {
             self.entries.push(Entry {
                 auth: false,
@@ -316,9 +320,11 @@ impl Capabilities {
 
     /// Keeps `mech` unless it is a duplicate or the list is full: one comparison per
     /// kept mechanism, so a hostile list costs linear time.
-    fn add_mechanism(&mut self, text: &[u8], mech: &str) {
+    fn add_mechanism(&mut self, text: &[u8], mech: &[u8]) {
         if self.auth_count >= MAX_AUTH_MECHANISMS
-            || self.auth_mechanisms().any(|m| m.eq_ignore_ascii_case(mech))
+            || self
+                .auth_mechanisms()
+                .any(|m| m.as_bytes().eq_ignore_ascii_case(mech))
         {
             return;
         }
@@ -380,6 +386,18 @@ impl fmt::Debug for Capabilities {
             .field("other", &other)
             .finish_non_exhaustive()
     }
+}
+
+/// A decimal number as `str::parse::<u64>` reads one (an optional `+`, then digits;
+/// `None` on overflow), without a UTF-8 check first.
+fn decimal(b: &[u8]) -> Option<u64> {
+    let digits = b.strip_prefix(b"+").unwrap_or(b);
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    digits.iter().try_fold(0u64, |n, &d| {
+        n.checked_mul(10)?.checked_add(u64::from(d - b'0'))
+    })
 }
 
 /// RFC 9422 §4: a limit value is 1–6 digits and more than zero (mox's rule).

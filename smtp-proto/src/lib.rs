@@ -164,6 +164,7 @@ pub mod data;
 pub mod error;
 pub mod escape;
 pub mod reply;
+mod reply_text;
 #[doc = include_str!("rules.md")]
 pub mod rules {}
 pub mod sasl;

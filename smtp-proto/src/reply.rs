@@ -11,6 +11,7 @@ use bytes::{Bytes, BytesMut};
 use core::fmt;
 
 use crate::escape::Escaped;
+use crate::reply_text::{ReplyText, INLINE_TEXT};
 
 /// Default bound on one reply line, CRLF included (RFC 5321 §4.5.3.1.5 asks for 512;
 /// real servers send longer, so we allow 4 KiB).
@@ -32,28 +33,35 @@ pub struct EnhancedCode {
 impl EnhancedCode {
     /// Parses exactly `class.subject.detail` (e.g. `5.1.1`), nothing before or after.
     pub fn parse(s: &str) -> Option<EnhancedCode> {
-        let mut parts = s.split('.');
-        let class = parts.next()?;
-        let subject = parts.next()?;
-        let detail = parts.next()?;
-        if parts.next().is_some() || !matches!(class, "2" | "4" | "5") {
-            return None;
-        }
-        Some(EnhancedCode {
-            class: class.as_bytes()[0] - b'0',
-            subject: digits_1_3(subject)?,
-            detail: digits_1_3(detail)?,
-        })
+        EnhancedCode::scan(s.as_bytes()).and_then(|(code, len)| (len == s.len()).then_some(code))
     }
 
     /// Reads an enhanced code at the start of a reply text (RFC 2034 §4: followed by a
     /// space, the end of the line or the end of the text).
     fn at_start(text: &[u8]) -> Option<EnhancedCode> {
-        let end = text
-            .iter()
-            .position(|&b| b == b' ' || b == b'\n')
-            .unwrap_or(text.len());
-        EnhancedCode::parse(core::str::from_utf8(&text[..end]).ok()?)
+        let (code, len) = EnhancedCode::scan(text)?;
+        matches!(text.get(len), None | Some(b' ' | b'\n')).then_some(code)
+    }
+
+    /// `class.subject.detail` at the start of `b`, in one pass over its bytes: the
+    /// code and how many bytes it took.
+    fn scan(b: &[u8]) -> Option<(EnhancedCode, usize)> {
+        let class = *b.first()?;
+        if !matches!(class, b'2' | b'4' | b'5') || b.get(1) != Some(&b'.') {
+            return None;
+        }
+        let (subject, n) = digits_1_3(&b[2..])?;
+        let rest = &b[2 + n..];
+        if rest.first() != Some(&b'.') {
+            return None;
+        }
+        let (detail, m) = digits_1_3(&rest[1..])?;
+        let code = EnhancedCode {
+            class: class - b'0',
+            subject,
+            detail,
+        };
+        Some((code, 2 + n + 1 + m))
     }
 }
 
@@ -78,7 +86,7 @@ pub struct Reply {
     pub enhanced: Option<EnhancedCode>,
     /// Every line's text after the code and separator, enhanced code included (the
     /// text is never cut unless a transaction's text budget ran out), joined by `\n`.
-    text: Bytes,
+    text: ReplyText,
 }
 
 impl Reply {
@@ -99,7 +107,7 @@ impl Reply {
         Reply {
             code,
             enhanced: None,
-            text: Bytes::from(text),
+            text: ReplyText::from_vec(text),
         }
     }
 
@@ -165,7 +173,7 @@ impl Reply {
 
     /// The text buffer itself, shared (no copy).
     pub(crate) fn shared_text(&self) -> Bytes {
-        self.text.clone()
+        self.text.to_bytes()
     }
 
     /// This reply with its text cut to at most `max` bytes (a marker says so), in a
@@ -181,7 +189,7 @@ impl Reply {
         Reply {
             code: self.code,
             enhanced: self.enhanced,
-            text: Bytes::from(text),
+            text: ReplyText::from_vec(text),
         }
     }
 }
@@ -319,6 +327,14 @@ impl ReplyParser {
             return Err(e.clone());
         }
         while !input.is_empty() {
+            if self.buf.len() == self.line_start {
+                match self.whole_line(input) {
+                    Ok(Line::Reply(reply)) => return Ok(Some(reply)),
+                    Ok(Line::More) => continue,
+                    Ok(Line::Buffer) => {}
+                    Err(e) => return Err(self.fail(e)),
+                }
+            }
             let (take, complete) = match memchr::memchr(b'\n', input) {
                 Some(i) => (i + 1, true),
                 None => (input.len(), false),
@@ -373,6 +389,48 @@ impl ReplyParser {
         e
     }
 
+    /// The fast path, for a line that starts at the front of `input` and ends in it:
+    /// one scan finds its end (and would find a CR or NUL inside it), its code is read
+    /// in place and only its text is copied. Anything unusual — no line end yet, a CR
+    /// or NUL inside, a limit reached — is left to the buffering path, which reports
+    /// exactly what is wrong.
+    fn whole_line(&mut self, input: &mut &[u8]) -> Result<Line, ReplyError> {
+        let Some(i) = first_line_break_or_nul(input) else {
+            return Ok(Line::Buffer);
+        };
+        let take = match input[i] {
+            b'\n' => i + 1,
+            b'\r' if input.get(i + 1) == Some(&b'\n') => i + 2,
+            _ => return Ok(Line::Buffer),
+        };
+        if take > self.limits.max_line || self.reply_len + take > self.limits.max_reply {
+            return Ok(Line::Buffer);
+        }
+        let line = &input[..i];
+        let (code, last) = line_head(line, self.code)?;
+        self.code = Some(code);
+        let text = line.get(4..).unwrap_or_default();
+        if last && self.buf.is_empty() {
+            // A one-line reply whose text fits inline never touches the buffer.
+            if let Some(text) = ReplyText::inline(text) {
+                *input = &input[take..];
+                return Ok(Line::Reply(self.reply_of(code, text)));
+            }
+        }
+        if self.buf.capacity() - self.buf.len() < text.len() + 1 {
+            self.buf.reserve((text.len() + 1).max(REPLY_BUFFER_STEP));
+        }
+        self.buf.extend_from_slice(text);
+        *input = &input[take..];
+        self.reply_len += take;
+        if !last {
+            self.buf.extend_from_slice(b"\n");
+            self.line_start = self.buf.len();
+            return Ok(Line::More);
+        }
+        Ok(Line::Reply(self.finish_reply(code)))
+    }
+
     /// Handles the line at `line_start` (ending in LF); returns the reply when it was
     /// the last.
     fn finish_line(&mut self) -> Result<Option<Reply>, ReplyError> {
@@ -385,18 +443,7 @@ impl ReplyParser {
         if let Some(i) = memchr::memchr2(0, b'\r', line) {
             return Err(ReplyError::ControlByte { byte: line[i] });
         }
-        let shown = || alloc::format!("{}", Escaped(&line[..line.len().min(80)]));
-        let code = parse_code(line).ok_or_else(|| ReplyError::BadCode { line: shown() })?;
-        let last = match line.get(3) {
-            None | Some(b' ') => true,
-            Some(b'-') => false,
-            Some(_) => return Err(ReplyError::BadSeparator { line: shown() }),
-        };
-        if let Some(first) = self.code {
-            if first != code {
-                return Err(ReplyError::MixedCodes { first, got: code });
-            }
-        }
+        let (code, last) = line_head(line, self.code)?;
         self.code = Some(code);
         // Keep only the text: cut the code and separator, and the line ending.
         let text_from = (start + 4).min(end);
@@ -407,7 +454,24 @@ impl ReplyParser {
             self.line_start = self.buf.len();
             return Ok(None);
         }
-        let text = self.buf.split().freeze();
+        Ok(Some(self.finish_reply(code)))
+    }
+
+    /// The reply whose lines' texts the buffer holds: copied inline when short (the
+    /// buffer is then free again at once), otherwise split off, sharing the buffer.
+    fn finish_reply(&mut self, code: u16) -> Reply {
+        let text = if self.buf.len() <= INLINE_TEXT {
+            let text = ReplyText::copy_from(&self.buf);
+            self.buf.clear();
+            text
+        } else {
+            ReplyText::Shared(self.buf.split().freeze())
+        };
+        self.reply_of(code, text)
+    }
+
+    /// The finished reply; the parser is ready for the next one.
+    fn reply_of(&mut self, code: u16, text: ReplyText) -> Reply {
         self.line_start = 0;
         self.code = None;
         self.reply_len = 0;
@@ -416,12 +480,50 @@ impl ReplyParser {
         } else {
             None
         };
-        Ok(Some(Reply {
+        Reply {
             code,
             enhanced,
             text,
-        }))
+        }
     }
+}
+
+/// A line's code and whether it is the reply's last (RFC 5321 §4.2: `code SP` or the
+/// code alone ends it, `code -` continues it); every line has the first's code.
+fn line_head(line: &[u8], first: Option<u16>) -> Result<(u16, bool), ReplyError> {
+    let shown = || alloc::format!("{}", Escaped(&line[..line.len().min(80)]));
+    let code = parse_code(line).ok_or_else(|| ReplyError::BadCode { line: shown() })?;
+    let last = match line.get(3) {
+        None | Some(b' ') => true,
+        Some(b'-') => false,
+        Some(_) => return Err(ReplyError::BadSeparator { line: shown() }),
+    };
+    match first {
+        Some(first) if first != code => Err(ReplyError::MixedCodes { first, got: code }),
+        _ => Ok((code, last)),
+    }
+}
+
+/// Where the first LF, CR or NUL of `input` is: a plain loop over the first bytes (a
+/// reply line is usually short, and `memchr`'s setup would cost more than it saves),
+/// `memchr3` past them.
+fn first_line_break_or_nul(input: &[u8]) -> Option<usize> {
+    const SHORT: usize = 64;
+    let head = &input[..input.len().min(SHORT)];
+    let is_break = |&b: &u8| b <= b'\r' && (b == b'\n' || b == b'\r' || b == 0);
+    head.iter()
+        .position(is_break)
+        .or_else(|| memchr::memchr3(b'\n', b'\r', 0, &input[head.len()..]).map(|i| i + head.len()))
+}
+
+/// What the fast path made of a line.
+enum Line {
+    /// It was the reply's last.
+    Reply(Reply),
+    /// More lines follow.
+    More,
+    /// The buffering path takes it.
+    Buffer,
 }
 
 /// How much room the parser's buffer gains when it must grow: the short replies of a
@@ -438,12 +540,15 @@ fn parse_code(line: &[u8]) -> Option<u16> {
     Some(u16::from(d[0] - b'0') * 100 + u16::from(d[1] - b'0') * 10 + u16::from(d[2] - b'0'))
 }
 
-/// One to three decimal digits.
-fn digits_1_3(s: &str) -> Option<u16> {
-    if s.is_empty() || s.len() > 3 || !s.bytes().all(|b| b.is_ascii_digit()) {
+/// One to three decimal digits at the start of `b` (a fourth is refused): the value
+/// and how many digits.
+fn digits_1_3(b: &[u8]) -> Option<(u16, usize)> {
+    let n = b.iter().take(4).take_while(|d| d.is_ascii_digit()).count();
+    if n == 0 || n > 3 {
         return None;
     }
-    s.parse().ok()
+    let value = b[..n].iter().fold(0, |v, &d| v * 10 + u16::from(d - b'0'));
+    Some((value, n))
 }
 
 #[cfg(test)]

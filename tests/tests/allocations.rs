@@ -1,7 +1,7 @@
 //! How often the core allocates on its hot paths, counted with a counting global
 //! allocator (issue "performance": a reply in steady state costs no allocation, the
 //! capabilities of a 10-line EHLO one, a 1-recipient transaction at most four and each
-//! further recipient at most one). Allocation counts are deterministic, so these are
+//! further recipient at most one; a transaction now costs none). Allocation counts are deterministic, so these are
 //! exact assertions, not timings. One test runs the scenarios in turn so no other test
 //! thread allocates while one is measured.
 
@@ -178,8 +178,10 @@ fn hot_paths_allocate_within_their_budgets() {
     assert_eq!(one_line, 0.0, "a 1-line reply in steady state");
     assert_eq!(ehlo_parse, 0.0, "a 10-line reply in steady state");
     assert!(caps <= 1.0, "capabilities of a 10-line EHLO: {caps}");
-    assert!(tx1 <= 4.0, "1-recipient transaction: {tx1}");
-    assert!(tx2 - tx1 <= 1.0, "each further recipient: {}", tx2 - tx1);
-    assert!((tx10 - tx1) / 9.0 <= 1.0, "each further recipient of 10");
-    assert!(bdat1 <= 4.0, "1-recipient BDAT transaction: {bdat1}");
+    // The issue's budget is 4 per transaction and 1 per further recipient; in steady
+    // state (buffers recycled, short replies inline) a transaction allocates nothing.
+    assert_eq!(tx1, 0.0, "1-recipient transaction");
+    assert_eq!(tx2, 0.0, "2-recipient transaction");
+    assert_eq!(tx10, 0.0, "10-recipient transaction");
+    assert_eq!(bdat1, 0.0, "1-recipient BDAT transaction");
 }

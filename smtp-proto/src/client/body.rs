@@ -6,6 +6,7 @@ use alloc::collections::VecDeque;
 use bytes::Bytes;
 
 use super::expect::Purpose;
+use super::transaction::Transaction;
 use super::{Client, Event, Trace};
 use crate::command::{Command, Verb};
 use crate::data::{BdatEncoder, DataEncoder};
@@ -33,6 +34,16 @@ pub(super) struct BdatBody {
     end_requested: bool,
 }
 
+impl Transaction {
+    /// Ends the body phase, keeping the held-chunk queue's room for the next body.
+    pub(super) fn drop_body(&mut self) {
+        if let Some(BodyState::Bdat(mut b)) = self.body.take() {
+            b.held.clear();
+            self.bufs.held = b.held;
+        }
+    }
+}
+
 impl Client {
     /// Opens the body phase and tells the driver.
     pub(super) fn open_body(&mut self) {
@@ -41,7 +52,7 @@ impl Client {
         tx.body = Some(if tx.chunking {
             BodyState::Bdat(BdatBody {
                 enc: BdatEncoder::new(policy, tx.binary),
-                held: VecDeque::new(),
+                held: core::mem::take(&mut tx.bufs.held),
                 held_len: 0,
                 outstanding: 0,
                 end_requested: false,
@@ -126,7 +137,7 @@ impl Client {
                 enc.check_finish()?;
                 let mut pieces = core::mem::take(&mut self.scratch);
                 enc.finish(&mut pieces);
-                tx.body = None;
+                tx.drop_body();
                 self.queue_pieces(now, &mut pieces);
                 self.scratch = pieces;
                 let (purpose, t) = if lmtp {
@@ -175,6 +186,9 @@ impl Client {
         self.queue_bytes_start(now);
         self.out.push_command(&cmd);
         self.queue_pieces(now, &mut held);
+        if let Some(BodyState::Bdat(b)) = self.tx.as_mut().and_then(|t| t.body.as_mut()) {
+            b.held = held; // emptied; its room is kept for the next chunk
+        }
         let purpose = if last && lmtp {
             Purpose::LmtpResult(0)
         } else {
@@ -200,7 +214,7 @@ impl Client {
         b.held_len += n;
         self.flush_held(now, true);
         if let Some(tx) = self.tx.as_mut() {
-            tx.body = None;
+            tx.drop_body();
         }
     }
 
@@ -228,7 +242,7 @@ impl Client {
         self.need_rset = false;
         if let Some(tx) = self.tx.as_mut() {
             tx.ended = true;
-            tx.body = None;
+            tx.drop_body();
         }
         self.emit(Event::Delivered { reply });
         self.maybe_tx_done();

@@ -64,6 +64,8 @@ pub(super) struct TxBuffers {
     pub(super) accepted: Vec<usize>,
     /// Which recipients have had their one outcome event (rule 18).
     pub(super) reported: Vec<bool>,
+    /// The queue a CHUNKING body holds its latest chunk in, emptied.
+    pub(super) held: alloc::collections::VecDeque<bytes::Bytes>,
 }
 
 /// Buffers grown past this many bytes are not kept for the next transaction, so an
@@ -76,7 +78,8 @@ impl TxBuffers {
         let held = self.lines.capacity()
             + (self.line_ends.capacity() + self.accepted.capacity())
                 * core::mem::size_of::<usize>()
-            + self.reported.capacity();
+            + self.reported.capacity()
+            + self.held.capacity() * core::mem::size_of::<bytes::Bytes>();
         if held > KEEP_BUFFERS_UP_TO {
             return TxBuffers::default();
         }
@@ -84,6 +87,7 @@ impl TxBuffers {
         self.line_ends.clear();
         self.accepted.clear();
         self.reported.clear();
+        self.held.clear();
         self
     }
 
@@ -535,7 +539,7 @@ impl Client {
         self.need_rset = false;
         if let Some(tx) = self.tx.as_mut() {
             tx.ended = true;
-            tx.body = None;
+            tx.drop_body();
         }
         self.emit(event);
         self.maybe_tx_done();
@@ -548,7 +552,7 @@ impl Client {
             self.reject_unreported(&error);
             if let Some(tx) = self.tx.as_mut() {
                 tx.ended = true;
-                tx.body = None;
+                tx.drop_body();
             }
             self.emit(Event::TransactionFailed { error });
         }
