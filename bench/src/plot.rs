@@ -5,10 +5,10 @@ use std::fmt::Write as _;
 
 use crate::throughput::{Point, SIZES};
 
-const W: f64 = 900.0;
+const W: f64 = 1000.0;
 const H: f64 = 520.0;
 const LEFT: f64 = 80.0;
-const RIGHT: f64 = 330.0;
+const RIGHT: f64 = 400.0;
 const TOP: f64 = 40.0;
 const BOTTOM: f64 = 60.0;
 const COLORS: [&str; 12] = [
@@ -21,7 +21,8 @@ fn series(points: &[Point]) -> Vec<(String, Vec<(usize, f64)>)> {
     let mut out: Vec<(String, Vec<(usize, f64)>)> = Vec::new();
     for p in points {
         let Ok(rate) = p.rate else { continue };
-        let name = format!("{} → {}", p.client, p.server);
+        let server = p.server.trim_end_matches(" (CHUNKING)");
+        let name = format!("{} → {server}", p.client);
         match out.iter_mut().find(|(n, _)| *n == name) {
             Some((_, v)) => v.push((p.size, rate)),
             None => out.push((name, vec![(p.size, rate)])),
