@@ -2,7 +2,8 @@
 //! one connection to Postfix `smtp-sink` (DATA with PIPELINING) and to the bench's
 //! CHUNKING sink, best of the rounds, the client order rotated each round. Each run
 //! is checked against the server's own count of accepted messages. Reports msgs/s
-//! and the client's CPU time per message.
+//! and the client's CPU time and heap allocations per message (a probe run of 10
+//! messages sizes each run to the time budget and is differenced out of the costs).
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -40,9 +41,9 @@ pub struct Point {
 /// Messages per run for a size, before scaling.
 fn base_count(size: usize) -> usize {
     match size {
-        s if s <= 1024 => 2000,
-        s if s <= 10 * 1024 => 1000,
-        _ => 300,
+        s if s <= 1024 => 40_000,
+        s if s <= 10 * 1024 => 20_000,
+        _ => 4_000,
     }
 }
 
@@ -50,11 +51,12 @@ fn base_count(size: usize) -> usize {
 const PROBE: usize = 10;
 
 /// Messages for a run: what fills the effort's time budget at the probed rate,
-/// within 20 and the size's (scaled) base count. A client that stalls (Nagle
+/// within 40 (quick: 20) and the size's (scaled) base count. A client that stalls (Nagle
 /// against delayed ACKs: 40 ms per message) so still gets a bounded run.
 fn sized(effort: &Effort, size: usize, rate: f64) -> usize {
     let max = effort.count(base_count(size), 20);
-    ((rate * effort.run_time.as_secs_f64()) as usize).clamp(20, max)
+    let min = effort.count(40, 20);
+    ((rate * effort.run_time.as_secs_f64()) as usize).clamp(min, max.max(min))
 }
 
 /// The label of a client in a run.
@@ -101,7 +103,11 @@ pub fn matrix(effort: &Effort, sink: &dyn Sink, lineup: &Lineup) -> Vec<Point> {
                 };
                 let r = checked(&c, &job, sink).and_then(|probe| {
                     job.n = sized(effort, size, PROBE as f64 / probe.wall.as_secs_f64());
-                    checked(&c, &job, sink).map(|r| (r, job.n))
+                    checked(&c, &job, sink).map(|run| Counted {
+                        run,
+                        n: job.n,
+                        probe,
+                    })
                 });
                 let slot = best
                     .entry((i, size))
@@ -124,33 +130,42 @@ pub fn matrix(effort: &Effort, sink: &dyn Sink, lineup: &Lineup) -> Vec<Point> {
                 cpu_us: r
                     .as_ref()
                     .ok()
-                    .and_then(|r| r.run.cpu.map(|c| c.as_secs_f64() * 1e6 / r.n as f64)),
-                allocs: r.as_ref().ok().and_then(|r| {
-                    r.run
-                        .allocs
-                        .map(|a| (a.allocs + a.reallocs) as f64 / r.n as f64)
-                }),
+                    .and_then(|r| r.per_msg(|x| Some(x.cpu?.as_secs_f64() * 1e6))),
+                allocs: r
+                    .as_ref()
+                    .ok()
+                    .and_then(|r| r.per_msg(|x| x.allocs.map(|a| (a.allocs + a.reallocs) as f64))),
                 alloc_bytes: r
                     .as_ref()
                     .ok()
-                    .and_then(|r| r.run.allocs.map(|a| a.bytes as f64 / r.n as f64)),
+                    .and_then(|r| r.per_msg(|x| x.allocs.map(|a| a.bytes as f64))),
             }
         })
         .collect()
 }
 
-/// A run with its message count.
+/// A run with its message count, and the probe run of the same round.
 #[derive(Clone, Copy)]
 struct Counted {
     run: Run,
     n: usize,
+    probe: Run,
 }
 
-fn keep_best(slot: &mut Result<Counted, String>, r: Result<(Run, usize), String>) {
+impl Counted {
+    /// A cost per message with connection setup and QUIT differenced out:
+    /// (cost of the run - cost of the probe) / (n - probe messages).
+    fn per_msg(&self, cost: impl Fn(&Run) -> Option<f64>) -> Option<f64> {
+        Some((cost(&self.run)? - cost(&self.probe)?) / (self.n - PROBE) as f64)
+    }
+}
+
+fn keep_best(slot: &mut Result<Counted, String>, r: Result<Counted, String>) {
     match (r, &*slot) {
-        (Ok((run, n)), Ok(old))
-            if run.wall.as_secs_f64() / n as f64 >= old.run.wall.as_secs_f64() / old.n as f64 => {}
-        (Ok((run, n)), _) => *slot = Ok(Counted { run, n }),
+        (Ok(c), Ok(old))
+            if c.run.wall.as_secs_f64() / c.n as f64
+                >= old.run.wall.as_secs_f64() / old.n as f64 => {}
+        (Ok(c), _) => *slot = Ok(c),
         (Err(e), Err(_)) => *slot = Err(e),
         (Err(_), Ok(_)) => {}
     }
