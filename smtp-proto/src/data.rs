@@ -40,17 +40,36 @@ pub enum DataError {
 /// Bytes the fast path checks in one branch-free pass.
 const PLAIN_BLOCK: usize = 256;
 
-/// True when no byte pair starting in `start..end` of `chunk` needs work: every CR is
-/// followed by LF and every LF follows a CR (`end < chunk.len()`, so each pair's second
-/// byte exists), and, when `stuff`, no LF is followed by a dot. No early exit, so the
-/// loop compiles to vector instructions.
-fn is_plain(chunk: &[u8], start: usize, end: usize, stuff: bool) -> bool {
+/// A block's line endings need work (a CR not followed by LF, an LF not after a CR).
+const ENDINGS_WORK: u8 = 1;
+/// A block has a line starting with a dot (when dot-stuffing).
+const DOT_WORK: u8 = 2;
+
+/// What the byte pairs starting in `start..end` of `chunk` need ([`ENDINGS_WORK`],
+/// [`DOT_WORK`], or 0 for nothing); `end < chunk.len()`, so each pair's second byte
+/// exists. No early exit, so the loop compiles to vector instructions.
+fn block_work(chunk: &[u8], start: usize, end: usize, stuff: bool) -> u8 {
     let (first, second) = (&chunk[start..end], &chunk[start + 1..end + 1]);
     let dot = if stuff { b'.' } else { b'\n' }; // an LF after an LF is flagged anyway
-    let work = first.iter().zip(second).fold(0u8, |acc, (&a, &b)| {
-        acc | u8::from((a == b'\r') != (b == b'\n')) | (u8::from(a == b'\n') & u8::from(b == dot))
-    });
-    work == 0
+    let pair_work = |(e, d): (u8, u8), (&a, &b): (&u8, &u8)| {
+        (
+            e | u8::from((a == b'\r') != (b == b'\n')),
+            d | (u8::from(a == b'\n') & u8::from(b == dot)),
+        )
+    };
+    // Fixed-size lanes of 32 pairs, then the rest: the shape vectorises best.
+    let lanes = first.chunks_exact(32).zip(second.chunks_exact(32));
+    let (mut endings, mut dots) = (0, 0);
+    for (a, b) in lanes {
+        let (e, d) = a.iter().zip(b).fold((0u8, 0u8), pair_work);
+        (endings, dots) = (endings | e, dots | d);
+    }
+    let tail = first.len() - first.len() % 32;
+    let (e, d) = first[tail..]
+        .iter()
+        .zip(&second[tail..])
+        .fold((0, 0), pair_work);
+    (endings | e) | ((dots | d) << 1)
 }
 
 /// Where the fast pass may resume after the exact walk took a block ending at `end`:
@@ -146,16 +165,30 @@ impl Lines {
             return None;
         }
         let before = out.len();
-        let lead_dot = stuff && self.at_line_start && chunk[0] == b'.';
+        // Where the last dot doubled here is: the exact walk must not double it again.
+        let mut doubled = None;
         let mut pushed = 0;
-        if lead_dot {
+        if stuff && self.at_line_start && chunk[0] == b'.' {
             out.push_back(DOT); // RFC 5321 §4.5.2: double a leading dot.
             pushed += 1;
+            doubled = Some(0);
         }
         let (mut span, mut pos) = (0, 0);
         while pos + 1 < len {
             let end = (pos + PLAIN_BLOCK).min(len - 1);
-            if is_plain(chunk, pos, end, stuff) {
+            let work = block_work(chunk, pos, end, stuff);
+            if work & ENDINGS_WORK == 0 {
+                if work == DOT_WORK {
+                    // Well-formed lines, some starting with a dot: double each one.
+                    let lfs = memchr::memchr_iter(b'\n', &chunk[pos..end]);
+                    for dot in lfs.map(|lf| pos + lf + 1).filter(|&d| chunk[d] == b'.') {
+                        out.push_back(chunk.slice(span..dot));
+                        out.push_back(DOT);
+                        pushed += dot - span + 1;
+                        span = dot;
+                        doubled = Some(dot);
+                    }
+                }
                 pos = end;
                 continue;
             }
@@ -173,11 +206,12 @@ impl Lines {
                 out.push_back(chunk.slice(span..cut));
                 pushed += cut - span;
             }
-            // At the chunk's start, a leading dot already doubled is not doubled again.
-            self.at_line_start = match cut.checked_sub(1) {
+            // A dot already doubled is not doubled again.
+            let at_line_start = match cut.checked_sub(1) {
                 Some(p) => chunk[p] == b'\n',
-                None => self.at_line_start && !lead_dot,
+                None => self.at_line_start,
             };
+            self.at_line_start = at_line_start && doubled != Some(cut);
             let resume = resume_point(chunk, end, stuff);
             pushed += self.walk(&chunk.slice(cut..resume), stuff, out);
             (span, pos) = (resume, resume);
