@@ -1,13 +1,20 @@
-//! Runs every delivery case under `tests/delivery/` as part of `cargo test`: the
+//! Runs every delivery case under the workspace's `tests/delivery/` as part of this
+//! crate's own `cargo test` (so mutation testing of smtp-delivery sees them): the
 //! `limits` cases (which exercise `smtp_proto::Limits::parse`) in their own test, so
 //! a failure there does not hide the state of the delivery logic, and the rest here.
+//! The runner lives with the workspace tests (`tests/src/delivery_runner.rs`, also
+//! behind the `delivery-cases` command) and is compiled into this test from there.
 
 use std::path::PathBuf;
 
-use smtp_tests::delivery_runner::{run_paths_where, Case, Summary};
+#[path = "../../tests/src/delivery_runner.rs"]
+#[allow(dead_code)]
+mod delivery_runner;
+
+use delivery_runner::{run_paths_where, Case, Summary};
 
 fn run(keep: impl Fn(&Case) -> bool) -> Summary {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("delivery");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/delivery");
     run_paths_where(&[dir], keep)
 }
 
