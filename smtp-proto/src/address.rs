@@ -217,7 +217,11 @@ impl Mailbox {
 impl fmt::Display for Mailbox {
     /// `local@host`, without angle brackets.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}@{}", self.local, self.host)
+        // Parts written one by one: every command line formats a path, and nested
+        // `write!`s cost more than the text.
+        f.write_str(&self.local)?;
+        f.write_str("@")?;
+        fmt::Display::fmt(&self.host, f)
     }
 }
 
@@ -253,7 +257,7 @@ impl fmt::Display for ReversePath {
     /// Wire form with angle brackets: `<a@b>` or `<>`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
-            Some(m) => write!(f, "<{m}>"),
+            Some(m) => bracketed(m, f),
             None => f.write_str("<>"),
         }
     }
@@ -290,8 +294,55 @@ impl fmt::Display for ForwardPath {
     /// Wire form with angle brackets.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ForwardPath::Mailbox(m) => write!(f, "<{m}>"),
+            ForwardPath::Mailbox(m) => bracketed(m, f),
             ForwardPath::Postmaster => f.write_str("<Postmaster>"),
+        }
+    }
+}
+
+/// `<mailbox>`.
+fn bracketed(m: &Mailbox, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    f.write_str("<")?;
+    fmt::Display::fmt(m, f)?;
+    f.write_str(">")
+}
+
+/// Appends a path's wire form (what its `Display` writes) to a command line: plain
+/// string pushes for a domain, the formatter only for an address literal.
+pub(crate) trait WirePath {
+    /// Appends `<local@host>` (or the path's special form) to `s`.
+    fn write_wire(&self, s: &mut String);
+}
+
+impl Mailbox {
+    fn write_bracketed(&self, s: &mut String) {
+        s.push('<');
+        s.push_str(&self.local);
+        s.push('@');
+        match &self.host {
+            Host::Domain(d) => s.push_str(d.as_str()),
+            literal => {
+                let _ = fmt::Write::write_fmt(s, format_args!("{literal}"));
+            }
+        }
+        s.push('>');
+    }
+}
+
+impl WirePath for ReversePath {
+    fn write_wire(&self, s: &mut String) {
+        match &self.0 {
+            Some(m) => m.write_bracketed(s),
+            None => s.push_str("<>"),
+        }
+    }
+}
+
+impl WirePath for ForwardPath {
+    fn write_wire(&self, s: &mut String) {
+        match self {
+            ForwardPath::Mailbox(m) => m.write_bracketed(s),
+            ForwardPath::Postmaster => s.push_str("<Postmaster>"),
         }
     }
 }
@@ -447,6 +498,34 @@ fn parse_literal(inner: &str) -> Result<AddressLiteral, AddressError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wire_form_is_what_display_shows() {
+        let reverse = [
+            "<>",
+            "a@b.example",
+            "\"a b\"@b.example",
+            "x@[192.0.2.1]",
+            "y@[IPv6:2001:db8::1]",
+        ];
+        for text in reverse {
+            let path = ReversePath::parse(text).unwrap();
+            let mut wire = String::new();
+            path.write_wire(&mut wire);
+            assert_eq!(wire, alloc::format!("{path}"), "{text}");
+        }
+        for text in ["<Postmaster>", "c@d.example", "z@[192.0.2.7]"] {
+            let path = ForwardPath::parse(text).unwrap();
+            let mut wire = String::new();
+            path.write_wire(&mut wire);
+            assert_eq!(wire, alloc::format!("{path}"), "{text}");
+        }
+        let mut wire = String::new();
+        ForwardPath::parse("c@d.example")
+            .unwrap()
+            .write_wire(&mut wire);
+        assert_eq!(wire, "<c@d.example>");
+    }
 
     #[test]
     fn parses_dot_atom_and_quoted_local_parts() {

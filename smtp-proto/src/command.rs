@@ -15,7 +15,7 @@ use core::fmt::Write as _;
 
 use crate::xtext::{encode_utf8_addr_xtext, encode_xtext};
 
-use crate::address::{ForwardPath, Host, ReversePath};
+use crate::address::{ForwardPath, Host, ReversePath, WirePath};
 
 /// RFC 5321 §4.5.3.1.4: a command line is at most 512 octets, CRLF included.
 pub const MAX_COMMAND_LINE: usize = 512;
@@ -622,13 +622,15 @@ impl Command {
                 Ok(())
             }
             Command::Mail { from, params } => {
-                let _ = write!(s, "MAIL FROM:{from}");
+                s.push_str("MAIL FROM:");
+                from.write_wire(s);
                 let start = s.len();
                 write_mail_params(params, s);
                 return s.len() - start;
             }
             Command::Rcpt { to, params } => {
-                let _ = write!(s, "RCPT TO:{to}");
+                s.push_str("RCPT TO:");
+                to.write_wire(s);
                 let start = s.len();
                 write_rcpt_params(params, s);
                 return s.len() - start;
