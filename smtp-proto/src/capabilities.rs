@@ -454,6 +454,22 @@ mod tests {
     }
 
     #[test]
+    fn unknown_keywords_are_capped_apart_from_auth_mechanisms() {
+        let mechanisms: Vec<String> = (0..MAX_AUTH_MECHANISMS).map(|i| format!("M{i}")).collect();
+        let auth = format!("AUTH {}", mechanisms.join(" "));
+        let unknown: Vec<String> = (0..MAX_OTHER_KEYWORDS + 5)
+            .map(|i| format!("X-K{i}"))
+            .collect();
+        let mut lines = vec!["mx".to_string(), auth];
+        lines.extend(unknown);
+        let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+        let c = caps(&lines);
+        assert_eq!(c.auth_mechanisms().count(), MAX_AUTH_MECHANISMS);
+        assert_eq!(c.other().count(), MAX_OTHER_KEYWORDS);
+        assert!(c.has("AUTH") && c.has("x-k0") && !c.has("X-K200"));
+    }
+
+    #[test]
     fn reads_smtp_sink_with_its_empty_last_line() {
         let c = caps(&[
             "sink",

@@ -284,15 +284,19 @@ impl Lines {
         }
     }
 
-    /// Flushes a held CR as CRLF; returns the bytes pushed.
-    fn flush_cr(&mut self, out: &mut VecDeque<Bytes>) -> usize {
-        if !self.pending_cr {
-            return 0;
-        }
+    /// Ends the last line: a body that does not end in CRLF gets one (a CR held at
+    /// its end becomes that CRLF); returns the bytes pushed.
+    fn end_line(&mut self, out: &mut VecDeque<Bytes>) -> usize {
+        // A held CR always left `at_line_start` false.
+        let pushed = if self.at_line_start {
+            0
+        } else {
+            out.push_back(CRLF);
+            2
+        };
         self.pending_cr = false;
         self.at_line_start = true;
-        out.push_back(CRLF);
-        2
+        pushed
     }
 }
 
@@ -334,14 +338,9 @@ impl DataEncoder {
     /// Pushes what ends the data: a CRLF if the body did not end with one (a held CR
     /// becomes that CRLF), then `.\r\n`.
     pub fn finish(&mut self, out: &mut VecDeque<Bytes>) {
-        self.encoded += self.lines.flush_cr(out) as u64;
-        if !self.lines.at_line_start {
-            out.push_back(CRLF);
-            self.encoded += 2;
-        }
+        self.encoded += self.lines.end_line(out) as u64;
         out.push_back(END);
         self.encoded += 3;
-        self.lines.at_line_start = true;
     }
 
     /// Bytes pushed to `out` so far.
@@ -400,13 +399,7 @@ impl BdatEncoder {
         if self.binary {
             return 0;
         }
-        let mut n = self.lines.flush_cr(out);
-        if !self.lines.at_line_start {
-            out.push_back(CRLF);
-            self.lines.at_line_start = true;
-            n += 2;
-        }
-        n
+        self.lines.end_line(out)
     }
 
     /// Appends the `BDAT n[ LAST]\r\n` line (RFC 3030 §2) to `out`.
@@ -521,6 +514,66 @@ mod tests {
         );
         enc.encode(Bytes::from_static(b"\r"), &mut out).unwrap();
         assert!(enc.check_finish().is_err());
+    }
+
+    #[test]
+    fn reject_finds_the_bare_ending_after_good_ones() {
+        // A chunk with work leaves the fast path; the exact scan must not call a CR
+        // before its LF, or an LF after its CR, bare.
+        for (body, offset) in [
+            (&b"a\r\nb\nc"[..], 4),
+            (b"a\r\nb\rc", 4),
+            (b"..\r\nx\ry", 5),
+        ] {
+            assert_eq!(
+                data(&[body], LineEndings::Reject),
+                Err(DataError::BareLineEnding { offset }),
+                "{body:?}"
+            );
+        }
+        assert!(data(&[b"a\r\n.b\r\n"], LineEndings::Reject).is_ok());
+    }
+
+    #[test]
+    fn check_finish_refuses_only_a_held_cr_under_reject() {
+        let mut enc = DataEncoder::new(LineEndings::Reject);
+        let mut out = VecDeque::new();
+        enc.encode(Bytes::from_static(b"ok\r\n"), &mut out).unwrap();
+        assert!(enc.check_finish().is_ok(), "nothing held");
+        let mut normal = DataEncoder::new(LineEndings::Normalize);
+        normal
+            .encode(Bytes::from_static(b"ok\r"), &mut out)
+            .unwrap();
+        assert!(
+            normal.check_finish().is_ok(),
+            "Normalize turns the CR into CRLF"
+        );
+        let mut bdat = BdatEncoder::new(LineEndings::Reject, false);
+        bdat.encode(Bytes::from_static(b"ok\r\n"), &mut out)
+            .unwrap();
+        assert!(bdat.check_finish().is_ok());
+        bdat.encode(Bytes::from_static(b"x\r"), &mut out).unwrap();
+        assert!(bdat.check_finish().is_err());
+        let mut binary = BdatEncoder::new(LineEndings::Reject, true);
+        binary.encode(Bytes::from_static(b"x\r"), &mut out).unwrap();
+        assert!(
+            binary.check_finish().is_ok(),
+            "BINARYMIME bytes are not line endings"
+        );
+    }
+
+    #[test]
+    fn finish_counts_the_crlf_it_adds() {
+        for (body, added) in [(&b"abc\r"[..], 2), (b"abc", 2), (b"abc\r\n", 0), (b"", 0)] {
+            let mut enc = BdatEncoder::new(LineEndings::Normalize, false);
+            let mut out = VecDeque::new();
+            let n = enc.encode(Bytes::copy_from_slice(body), &mut out).unwrap();
+            let before: usize = out.iter().map(Bytes::len).sum();
+            assert_eq!(before, n);
+            assert_eq!(enc.finish(&mut out), added, "{body:?}");
+            let after: usize = out.iter().map(Bytes::len).sum();
+            assert_eq!(after - before, added, "{body:?}");
+        }
     }
 
     #[test]
