@@ -155,7 +155,10 @@ pub trait Gather {
 
 /// Runs a [`Gather`] machine to completion against a synchronous [`Resolver`].
 pub fn drive<G: Gather>(mut machine: G, resolver: &mut dyn Resolver) -> G::Output {
-    while let Some(q) = machine.poll_query() {
+    for _ in 0..MAX_QUERIES {
+        let Some(q) = machine.poll_query() else {
+            break;
+        };
         let a = resolver.lookup(&q);
         // Cannot fail: `q` is the pending question. Stop rather than loop if it did.
         if machine.answer(&q, a).is_err() {
@@ -164,6 +167,10 @@ pub fn drive<G: Gather>(mut machine: G, resolver: &mut dyn Resolver) -> G::Outpu
     }
     machine.finish()
 }
+
+/// More questions than any gathering asks (each follows a bounded CNAME chain per
+/// name): [`drive`] stops a machine past it rather than trust it to end.
+pub const MAX_QUERIES: usize = 256;
 
 /// Checks that `got` is the `pending` question (both names normalised).
 pub(crate) fn expect_query(pending: Option<Query>, got: &Query) -> Result<(), UnexpectedAnswer> {
@@ -208,4 +215,42 @@ pub fn valid_host(name: &str) -> bool {
                 && l.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Asks the same question for ever, counting the answers it gets.
+    struct Endless(usize);
+
+    impl Gather for Endless {
+        type Output = usize;
+        fn poll_query(&self) -> Option<Query> {
+            Some(Query {
+                name: "loop.example.".into(),
+                qtype: QType::A,
+            })
+        }
+        fn answer(&mut self, _: &Query, _: Answer) -> Result<(), UnexpectedAnswer> {
+            self.0 += 1;
+            Ok(())
+        }
+        fn finish(self) -> usize {
+            self.0
+        }
+    }
+
+    struct NoData;
+
+    impl Resolver for NoData {
+        fn lookup(&mut self, _: &Query) -> Answer {
+            Answer::NxDomain { authentic: false }
+        }
+    }
+
+    #[test]
+    fn drive_stops_a_machine_that_never_ends() {
+        assert_eq!(drive(Endless(0), &mut NoData), MAX_QUERIES);
+    }
 }
