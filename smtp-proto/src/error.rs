@@ -189,3 +189,36 @@ pub enum UsageError {
     #[error("invalid configuration: {0}")]
     Config(&'static str),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_names_the_kind_the_command_and_the_reply_when_known() {
+        let reply = Reply::new(550, &["5.1.1 no such user"]);
+        let both = Error::new(
+            ErrorKind::Status,
+            true,
+            Some(Verb::Rcpt),
+            "recipient refused",
+        )
+        .with_reply(reply.clone());
+        assert_eq!(
+            both.to_string(),
+            "permanent status error: recipient refused (after RCPT: 550 5.1.1 no such user)"
+        );
+        let command = Error::new(ErrorKind::Timeout, false, Some(Verb::Data), "no reply");
+        assert_eq!(
+            command.to_string(),
+            "transient timeout error: no reply (after DATA)"
+        );
+        let reply_only = Error::new(ErrorKind::Status, false, None, "closing").with_reply(reply);
+        assert_eq!(
+            reply_only.to_string(),
+            "transient status error: closing (550 5.1.1 no such user)"
+        );
+        let bare = Error::new(ErrorKind::Closed, false, None, "gone");
+        assert_eq!(bare.to_string(), "transient closed error: gone");
+    }
+}

@@ -300,6 +300,69 @@ mod tests {
     }
 
     #[test]
+    fn every_failure_kind_has_its_rfc_8460_result_type() {
+        use TlsFailureKind as K;
+        let table = [
+            (K::Handshake, "validation-failure"),
+            (K::CertificateHostMismatch, "certificate-host-mismatch"),
+            (K::CertificateExpired, "certificate-expired"),
+            (K::CertificateNotTrusted, "certificate-not-trusted"),
+            (K::ValidationFailure, "validation-failure"),
+            (K::TlsaInvalid, "tlsa-invalid"),
+            (K::DnssecInvalid, "dnssec-invalid"),
+            (K::DaneRequired, "dane-required"),
+        ];
+        for (kind, name) in table {
+            assert_eq!(ResultType::from(kind).as_str(), name, "{kind:?}");
+        }
+        // The policy results a driver records (RFC 8460 §4.3.2).
+        let sts = [
+            (ResultType::StsPolicyFetchError, "sts-policy-fetch-error"),
+            (ResultType::StsPolicyInvalid, "sts-policy-invalid"),
+            (ResultType::StsWebpkiInvalid, "sts-webpki-invalid"),
+            (ResultType::StartTlsNotSupported, "starttls-not-supported"),
+        ];
+        for (result, name) in sts {
+            assert_eq!(result.as_str(), name);
+        }
+    }
+
+    #[test]
+    fn every_named_alert_is_named_and_others_are_numbers() {
+        let named = [
+            (40, "handshake-failure"),
+            (42, "bad-certificate"),
+            (43, "unsupported-certificate"),
+            (44, "certificate-revoked"),
+            (45, "certificate-expired"),
+            (46, "certificate-unknown"),
+            (48, "unknown-ca"),
+            (49, "access-denied"),
+            (80, "internal-error"),
+            (116, "certificate-required"),
+        ];
+        for (alert, name) in named {
+            assert_eq!(alert_name(alert), Some(name));
+        }
+        for alert in [0, 41, 47, 50, 255] {
+            assert_eq!(alert_name(alert), None, "{alert}");
+        }
+        let mut r = TlsReport::new(ctx());
+        r.record_alert_after_handshake(41);
+        r.record_alert_after_handshake(41);
+        assert_eq!(
+            r.failures.len(),
+            1,
+            "the same failure is counted, not repeated"
+        );
+        assert_eq!(r.failures[0].failed_session_count, 2);
+        assert_eq!(
+            r.failures[0].failure_reason_code.as_deref(),
+            Some("tls-remote-alert-41")
+        );
+    }
+
+    #[test]
     fn outside_text_in_reports_is_capped_and_sanitised() {
         let mut r = TlsReport {
             receiving_mx_helo: Some("mx\nINFO forged".into()),
