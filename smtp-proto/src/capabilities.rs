@@ -190,7 +190,12 @@ impl Capabilities {
         }
         let mut caps = Capabilities::from_helo(reply);
         let text = caps.text.clone();
-        for line in text.split(|&b| b == b'\n').skip(1) {
+        // Line ends found with memchr; the first line is the greeting, not a keyword.
+        let mut starts = memchr::memchr_iter(b'\n', &text).map(|i| i + 1);
+        let mut next = starts.next();
+        while let Some(start) = next {
+            next = starts.next();
+            let line = &text[start..next.map_or(text.len(), |n| n - 1)];
             // Bytes throughout: keywords are ASCII, and only a line that is not UTF-8
             // needs the full check (it is skipped).
             if !line.is_ascii() && core::str::from_utf8(line).is_err() {
@@ -215,8 +220,8 @@ impl Capabilities {
     pub fn from_helo(reply: &Reply) -> Capabilities {
         let text = reply.shared_text();
         // RFC 5321 §4.1.1.1: the first line is the server's domain and a greeting.
-        let first = text.split(|&b| b == b'\n').next().unwrap_or(&[]);
-        let word_len = first.iter().position(|&b| b == b' ').unwrap_or(first.len());
+        let first = &text[..memchr::memchr(b'\n', &text).unwrap_or(text.len())];
+        let word_len = memchr::memchr(b' ', first).unwrap_or(first.len());
         let domain = match core::str::from_utf8(&first[..word_len]) {
             Ok(word) => Span::of(&text, word.as_bytes()),
             Err(_) => Span::default(),
