@@ -301,17 +301,18 @@ fn der_tlv(data: &[u8]) -> Option<(u8, &[u8], &[u8])> {
         usize::from(first)
     } else {
         let n = usize::from(first & 0x7f);
-        // 0x80 is the indefinite form (BER only); more than 4 length octets is
-        // beyond any record that fits in DNS.
-        if n == 0 || n > 4 || rest.len() < n || rest[0] == 0 {
+        // More than 4 length octets is beyond any record that fits in DNS; a leading
+        // zero octet is not the shortest form.
+        if n > 4 || rest.len() < n || rest.first() == Some(&0) {
             return None;
         }
-        let mut len = 0usize;
-        for &b in &rest[..n] {
-            len = (len << 8) | usize::from(b);
-        }
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |len, &b| len * 256 + usize::from(b));
+        // Not the shortest form; also 0x80, the indefinite form (BER only), which has
+        // no length octets and so length 0.
         if len < 0x80 {
-            return None; // Not the shortest form.
+            return None;
         }
         rest = &rest[n..];
         len
@@ -450,6 +451,88 @@ mod tests {
         assert_eq!(der_sequence_tags(&deep), None);
     }
 
+    /// `n` SEQUENCEs nested around a NULL.
+    fn nested(n: usize) -> Vec<u8> {
+        let mut der = vec![0x05, 0x00];
+        for _ in 0..n {
+            der = [vec![0x30, der.len() as u8], der].concat();
+        }
+        der
+    }
+
+    #[test]
+    fn der_walk_boundaries() {
+        // The outer SEQUENCE is depth 0 of the walk: MAX_DER_DEPTH levels inside it.
+        assert_eq!(
+            der_sequence_tags(&nested(MAX_DER_DEPTH)),
+            Some(vec![TAG_SEQUENCE])
+        );
+        assert_eq!(der_sequence_tags(&nested(MAX_DER_DEPTH + 1)), None);
+        assert_eq!(der_sequence_tags(&nested(MAX_DER_DEPTH + 2)), None);
+        // Exactly one SEQUENCE: not a SET, nothing after it.
+        assert_eq!(der_sequence_tags(&[0x30, 0x00]), Some(vec![]));
+        assert_eq!(der_sequence_tags(&[0x31, 0x00]), None);
+        assert_eq!(der_sequence_tags(&[0x30, 0x00, 0x05]), None);
+        // Single-byte tags only; a tag with low bits zero is an ordinary tag.
+        assert_eq!(der_sequence_tags(&[0x30, 0x03, 0x1f, 0x01, 0x00]), None);
+        assert_eq!(
+            der_sequence_tags(&[0x30, 0x02, 0x80, 0x00]),
+            Some(vec![0x80])
+        );
+    }
+
+    #[test]
+    fn der_lengths_are_definite_and_shortest() {
+        let content = |len: usize| vec![0u8; len];
+        // Two length octets: 256 bytes.
+        let two = [&[0x04, 0x82, 0x01, 0x00][..], &content(256)].concat();
+        assert_eq!(
+            der_tlv(&two).map(|(t, c, r)| (t, c.len(), r.len())),
+            Some((0x04, 256, 0))
+        );
+        // Four length octets are the most accepted.
+        let four = [&[0x04, 0x84, 0x01, 0x00, 0x00, 0x00][..], &content(1 << 24)].concat();
+        assert_eq!(der_tlv(&four).map(|(_, c, _)| c.len()), Some(1 << 24));
+        assert_eq!(der_tlv(&[0x04, 0x85, 0x01, 0x00, 0x00, 0x00, 0x00]), None);
+        // The indefinite form, even with enough bytes after it to pass for a length.
+        let indefinite = [&[0x30, 0x80][..], &[0x05, 0x00].repeat(64)].concat();
+        assert_eq!(der_tlv(&indefinite), None);
+        // A leading zero length octet, and length octets missing.
+        let zero_led = [&[0x04, 0x82, 0x00, 0x90][..], &content(0x90)].concat();
+        assert_eq!(der_tlv(&zero_led), None);
+        assert_eq!(der_tlv(&[0x04, 0x82]), None);
+        assert_eq!(der_tlv(&[0x04, 0x82, 0x01]), None);
+        // Contents shorter than the length.
+        assert_eq!(der_tlv(&[0x04, 0x81, 0x80, 0x00]), None);
+    }
+
+    #[test]
+    fn a_tlsa_name_whose_cname_is_itself_is_asked_for_tlsa() {
+        let mut g = GatherTlsa::new("mx.example", false, "mx.example");
+        let mut asked = Vec::new();
+        while let Some(q) = g.poll_query() {
+            asked.push(format!("{} {}", q.qtype.as_str(), q.name));
+            assert!(asked.len() <= 8, "runaway lookup: {asked:?}");
+            let a = match q.qtype {
+                QType::Cname => Answer::Records {
+                    records: vec![Record::Cname("_25._tcp.mx.example.".into())],
+                    authentic: true,
+                },
+                _ => Answer::Records {
+                    records: vec![Record::Tlsa(t(3, 1, 1, vec![7; 32]))],
+                    authentic: true,
+                },
+            };
+            g.answer(&q, a).unwrap();
+        }
+        assert_eq!(
+            asked,
+            ["CNAME _25._tcp.mx.example.", "TLSA _25._tcp.mx.example."]
+        );
+        let r = g.finish();
+        assert_eq!((r.error, r.records.len()), (None, 1));
+    }
+
     fn zone_answer(q: &Query) -> Answer {
         match (q.qtype, q.name.as_str()) {
             (QType::Cname, "_25._tcp.mx.example.") => Answer::Records {
@@ -470,6 +553,7 @@ mod tests {
         let mut asked = Vec::new();
         while let Some(q) = g.poll_query() {
             asked.push(format!("{} {}", q.qtype.as_str(), q.name));
+            assert!(asked.len() <= 8, "runaway lookup: {asked:?}");
             let a = zone_answer(&q);
             g.answer(&q, a).unwrap();
         }

@@ -297,16 +297,24 @@ fn mx_hosts(d: &mut Destinations, answer: Answer, shuffle_seed: Option<u64>) {
         .collect();
 }
 
-/// Fisher–Yates within each run of equal preference, driven by a SplitMix64 stream.
-fn shuffle_equal_preferences(mxs: &mut [(u16, String)], seed: u64) {
-    let mut state = seed;
-    let mut next = move || {
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
+/// Vigna's SplitMix64: a small, well-mixed stream from a caller's seed (no clock and
+/// no OS randomness in the core).
+struct SplitMix64(u64);
+
+impl SplitMix64 {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
-    };
+    }
+}
+
+/// Fisher–Yates within each run of equal preference, driven by a SplitMix64 stream.
+fn shuffle_equal_preferences(mxs: &mut [(u16, String)], seed: u64) {
+    let mut stream = SplitMix64(seed);
+    let mut next = move || stream.next();
     let mut start = 0;
     while start < mxs.len() {
         let end = start
@@ -325,6 +333,53 @@ fn shuffle_equal_preferences(mxs: &mut [(u16, String)], seed: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn splitmix64_is_the_reference_stream() {
+        // The published outputs of SplitMix64 from seed 0.
+        let mut s = SplitMix64(0);
+        assert_eq!(
+            [s.next(), s.next(), s.next()],
+            [
+                0xE220_A839_7B1D_CDAF,
+                0x6E78_9E6A_A1B9_65F4,
+                0x06C4_5D18_8009_454F
+            ]
+        );
+    }
+
+    #[test]
+    fn shuffle_permutes_each_run_of_equal_preference_only() {
+        let names = ["a", "b", "c", "d", "e", "f", "g"];
+        let prefs = [10, 20, 20, 20, 20, 30, 30];
+        let order = |seed| {
+            let mut mxs: Vec<(u16, String)> = prefs
+                .iter()
+                .zip(names)
+                .map(|(&p, n)| (p, n.to_string()))
+                .collect();
+            shuffle_equal_preferences(&mut mxs, seed);
+            mxs.into_iter()
+                .map(|(p, n)| format!("{p}{n}"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        // Pinned: the order is a function of the seed (a caller can reproduce it).
+        assert_eq!(order(1), "10a 20d 20b 20e 20c 30f 30g");
+        assert_eq!(order(1), order(1));
+        let orders: std::collections::BTreeSet<String> = (0..64).map(order).collect();
+        assert!(orders.len() > 10, "seeds give different orders: {orders:?}");
+        for o in &orders {
+            let words: Vec<&str> = o.split(' ').collect();
+            assert_eq!(words[0], "10a", "{o}");
+            let mut middle: Vec<&str> = words[1..5].to_vec();
+            middle.sort_unstable();
+            assert_eq!(middle, ["20b", "20c", "20d", "20e"], "{o}");
+            let mut last: Vec<&str> = words[5..].to_vec();
+            last.sort_unstable();
+            assert_eq!(last, ["30f", "30g"], "{o}");
+        }
+    }
 
     #[test]
     fn shuffle_keeps_preference_order_and_permutes_ties() {

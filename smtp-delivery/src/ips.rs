@@ -294,6 +294,31 @@ mod tests {
     }
 
     #[test]
+    fn a_host_whose_cname_is_itself_is_asked_for_addresses() {
+        let mut g = GatherIps::new(&Host::Name("mx.example".into()), Network::Ip4, &[]);
+        let mut asked = Vec::new();
+        while let Some(q) = g.poll_query() {
+            asked.push(q.qtype);
+            assert!(asked.len() <= 4, "runaway lookup: {asked:?}");
+            let a = match q.qtype {
+                QType::Cname => Answer::Records {
+                    records: vec![Record::Cname("mx.example.".into())],
+                    authentic: true,
+                },
+                _ => Answer::Records {
+                    records: vec![Record::A("192.0.2.1".parse().unwrap())],
+                    authentic: true,
+                },
+            };
+            g.answer(&q, a).unwrap();
+        }
+        assert_eq!(asked, [QType::Cname, QType::A]);
+        let r = g.finish();
+        assert_eq!((r.error, r.ips), (None, ips(&["192.0.2.1"])));
+        assert_eq!(r.expanded_host, "mx.example");
+    }
+
+    #[test]
     fn records_of_another_type_than_asked_are_ignored() {
         // Found by the `delivery` fuzz target: an AAAA record answering the A question
         // of an IPv4-only lookup was returned as an address to dial.
