@@ -187,4 +187,83 @@ mod tests {
             Policy::parse("version: STSv1\nmode: none\nmax_age: 86400\nextension: x\n").is_ok()
         );
     }
+
+    fn policy(lines: &[&str]) -> Result<Policy, DeliveryError> {
+        Policy::parse(&lines.join("\n"))
+    }
+
+    #[test]
+    fn version_first_once_and_every_field_once() {
+        let rest = ["mode: enforce", "mx: a.example", "max_age: 1"];
+        assert!(policy(&[&["version: STSv1"][..], &rest].concat()).is_ok());
+        for bad in [
+            [&["", "version: STSv1"][..], &rest].concat(),
+            [&["version: STSv1", "version: STSv1"][..], &rest].concat(),
+            [&["version: STSv1"][..], &rest, &["max_age: 2"]].concat(),
+            [&["version: STSv1"][..], &rest, &["version: STSv1"]].concat(),
+        ] {
+            assert!(
+                matches!(policy(&bad), Err(DeliveryError::PolicySyntax(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn max_age_is_up_to_ten_digits_and_one_year() {
+        let with =
+            |age: &str| policy(&["version: STSv1", "mode: none", &format!("max_age: {age}")]);
+        assert_eq!(with("31557600").map(|p| p.max_age), Ok(31_557_600));
+        assert_eq!(with("0000086400").map(|p| p.max_age), Ok(86_400));
+        for bad in ["31557601", "00000086400", "", "86400s", "+1", "-1"] {
+            assert!(with(bad).is_err(), "max_age {bad:?}");
+        }
+    }
+
+    #[test]
+    fn mx_patterns_are_host_names_with_one_leading_wildcard_label() {
+        let with = |mx: &str| {
+            policy(&[
+                "version: STSv1",
+                "mode: enforce",
+                "max_age: 1",
+                &format!("mx: {mx}"),
+            ])
+        };
+        assert!(with("*.example.net").is_ok());
+        assert!(with("mail.example.net").is_ok());
+        for bad in [
+            "*.example.net.",
+            "mail.example.net.",
+            "a*b.example",
+            "*.*.example",
+            "*",
+        ] {
+            assert!(with(bad).is_err(), "mx {bad:?}");
+        }
+    }
+
+    #[test]
+    fn modes_and_errors_have_their_names() {
+        let modes = [
+            (Mode::Enforce, "enforce"),
+            (Mode::Testing, "testing"),
+            (Mode::None, "none"),
+        ];
+        for (mode, name) in modes {
+            assert_eq!(mode.as_str(), name);
+        }
+        let errors = [
+            (DeliveryError::CnameLoop, "cname_loop"),
+            (DeliveryError::CnameLimit, "cname_limit"),
+            (DeliveryError::Dns, "dns"),
+            (DeliveryError::NxDomain, "nxdomain"),
+            (DeliveryError::NullMx, "null_mx"),
+            (DeliveryError::InvalidName, "invalid_name"),
+            (DeliveryError::PolicySyntax("x".into()), "policy_syntax"),
+        ];
+        for (error, name) in errors {
+            assert_eq!(error.as_str(), name);
+        }
+    }
 }
