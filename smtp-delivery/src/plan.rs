@@ -567,6 +567,9 @@ mod tests {
         assert!(delivery_permanent(false, 2, 2), "no host can do REQUIRETLS");
         assert!(!delivery_permanent(false, 1, 2));
         assert!(delivery_permanent(true, 0, 2));
-        assert!(!delivery_permanent(false, 0, 0), "no host tried says nothing");
+        assert!(
+            !delivery_permanent(false, 0, 0),
+            "no host tried says nothing"
+        );
     }
 }

@@ -679,3 +679,21 @@ fn a_transaction_keeps_its_reply_text_within_the_budget() {
     assert!(kept <= 10_000 + 17 * 200, "{kept}");
     assert!(kept >= 3 * 3000, "{kept}");
 }
+
+#[test]
+fn auth_can_only_be_set_before_the_session_opens() {
+    let mut c = Client::new(T0, config());
+    assert!(c
+        .set_auth(Auth::with(Plain::new(None, "u", "p").unwrap()))
+        .is_ok());
+    let mut ready = ready("250-AUTH PLAIN\r\n");
+    assert!(matches!(
+        ready.set_auth(Auth::with(Plain::new(None, "u", "p").unwrap())),
+        Err(UsageError::Config(_))
+    ));
+    assert!(!ready.is_authenticated());
+    assert!(
+        ready.transmit().is_empty(),
+        "nothing written for a refused request"
+    );
+}
