@@ -303,10 +303,11 @@ fn der_tlv(data: &[u8]) -> Option<(u8, &[u8], &[u8])> {
         let n = usize::from(first & 0x7f);
         // More than 4 length octets is beyond any record that fits in DNS; a leading
         // zero octet is not the shortest form.
-        if n > 4 || rest.len() < n || rest.first() == Some(&0) {
+        let octets = rest.get(..n)?;
+        if n > 4 || octets.first() == Some(&0) {
             return None;
         }
-        let len = rest[..n]
+        let len = octets
             .iter()
             .fold(0usize, |len, &b| len * 256 + usize::from(b));
         // Not the shortest form; also 0x80, the indefinite form (BER only), which has

@@ -210,6 +210,22 @@ mod tests {
     }
 
     #[test]
+    fn a_field_before_the_version_is_named_as_such() {
+        let got = policy(&[
+            "mode: enforce",
+            "version: STSv1",
+            "mx: a.example",
+            "max_age: 1",
+        ]);
+        assert_eq!(
+            got,
+            Err(DeliveryError::PolicySyntax(
+                "version must come first".into()
+            ))
+        );
+    }
+
+    #[test]
     fn max_age_is_up_to_ten_digits_and_one_year() {
         let with =
             |age: &str| policy(&["version: STSv1", "mode: none", &format!("max_age: {age}")]);
