@@ -191,11 +191,12 @@ impl Capabilities {
         let mut caps = Capabilities::from_helo(reply);
         let text = caps.text.clone();
         // Line ends found with memchr; the first line is the greeting, not a keyword.
+        // Each line is taken with its `\n`, which the trim below removes.
         let mut starts = memchr::memchr_iter(b'\n', &text).map(|i| i + 1);
         let mut next = starts.next();
         while let Some(start) = next {
             next = starts.next();
-            let line = &text[start..next.map_or(text.len(), |n| n - 1)];
+            let line = &text[start..next.unwrap_or(text.len())];
             // Bytes throughout: keywords are ASCII, and only a line that is not UTF-8
             // needs the full check (it is skipped).
             if !line.is_ascii() && core::str::from_utf8(line).is_err() {
@@ -456,6 +457,20 @@ mod tests {
             vec!["PLAIN", "LOGIN"]
         );
         assert!(c.has("vrfy") && c.has("ETRN") && !c.has("BINARYMIME"));
+    }
+
+    #[test]
+    fn a_line_that_is_not_utf8_is_skipped_and_one_that_is_kept() {
+        let mut wire = b"250-mx\r\n250-X-GR\xc3\x9cSS hall\xc3\xb6\r\n250-X-BAD \xff\r\n".to_vec();
+        wire.extend_from_slice(b"250 PIPELINING\r\n");
+        let mut p = crate::reply::ReplyParser::new(crate::reply::ReplyLimits::default());
+        let reply = p.parse(&mut &wire[..]).unwrap().unwrap();
+        let c = Capabilities::parse(&reply).unwrap();
+        assert_eq!(
+            c.other().collect::<Vec<_>>(),
+            [("X-GR\u{dc}SS", "hall\u{f6}")]
+        );
+        assert!(c.pipelining && !c.has("X-BAD"));
     }
 
     #[test]
