@@ -90,6 +90,16 @@ mod tests {
     }
 
     #[test]
+    fn backslash_is_escaped_in_both_utf8_address_forms() {
+        let mut xtext = String::new();
+        encode_utf8_addr_xtext("a\\b\u{e9}", &mut xtext);
+        assert_eq!(xtext, "a\\x{5C}b\\x{E9}");
+        let mut unitext = String::new();
+        encode_utf8_addr_unitext("a\\b\u{e9}+", &mut unitext);
+        assert_eq!(unitext, "a\\x{5C}b\u{e9}+2B");
+    }
+
+    #[test]
     fn encodes_plus_equals_space_and_controls() {
         assert_eq!(x("a+b=c d"), "a+2Bb+3Dc+20d");
         assert_eq!(x("plain"), "plain");

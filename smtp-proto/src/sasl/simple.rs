@@ -205,6 +205,27 @@ mod tests {
     use crate::sasl::test_support::assert_hides;
 
     #[test]
+    fn external_answers_an_empty_challenge_once_when_no_initial_response_went() {
+        // A server may ask with an empty 334 instead of taking an initial response.
+        let mut e = External::new(Some("admin")).unwrap();
+        assert!(!e.is_complete());
+        assert_eq!(e.step(b"").unwrap(), b"admin");
+        assert!(e.is_complete());
+        assert!(e.step(b"").is_err(), "a second challenge");
+        assert!(!e.is_complete());
+        let mut busy = External::new(None).unwrap();
+        assert!(busy.step(b"not empty").is_err());
+        assert!(!busy.is_complete());
+        let mut sent = External::new(None).unwrap();
+        assert_eq!(sent.initial_response(None).unwrap(), Some(Vec::new()));
+        assert!(sent.is_complete());
+        assert!(
+            sent.step(b"").is_err(),
+            "no challenge after the initial response"
+        );
+    }
+
+    #[test]
     fn plain_message_and_no_second_step() {
         let mut p = Plain::new(Some("admin"), "tim", "tanstaaf").unwrap();
         assert_eq!(
