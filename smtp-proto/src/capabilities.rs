@@ -191,7 +191,9 @@ impl Capabilities {
         let mut caps = Capabilities::from_helo(reply);
         let text = caps.text.clone();
         // Line ends found with memchr; the first line is the greeting, not a keyword.
-        // Each line is taken with its `\n`, which the trim below removes.
+        // Each line is taken with its `\n`, which the trim below removes. (Starting a
+        // line at its `\n` instead of after it is an equivalent mutant for the same
+        // reason: the trim removes that `\n` too.)
         let mut starts = memchr::memchr_iter(b'\n', &text).map(|i| i + 1);
         let mut next = starts.next();
         while let Some(start) = next {

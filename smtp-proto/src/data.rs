@@ -584,6 +584,27 @@ mod tests {
         enc.encode(input.clone(), &mut out).unwrap();
         assert_eq!(out.len(), 1);
         assert_eq!(out[0].as_ptr(), input.as_ptr());
+        // Many blocks of clean text: still one uncopied piece (the fast path).
+        let line = b"Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusm\r\n";
+        let long = Bytes::from(line.repeat(100));
+        let mut out = VecDeque::new();
+        DataEncoder::new(LineEndings::Normalize)
+            .encode(long.clone(), &mut out)
+            .unwrap();
+        assert_eq!(out.len(), 1);
+        assert_eq!((out[0].as_ptr(), out[0].len()), (long.as_ptr(), long.len()));
+        // A dotted line in the middle: the text before it, the added dot, the rest.
+        let mut dotted = line.repeat(50);
+        dotted.extend_from_slice(b".");
+        dotted.extend_from_slice(&line.repeat(50));
+        let dotted = Bytes::from(dotted);
+        let mut out = VecDeque::new();
+        DataEncoder::new(LineEndings::Normalize)
+            .encode(dotted.clone(), &mut out)
+            .unwrap();
+        let lens: Vec<usize> = out.iter().map(Bytes::len).collect();
+        assert_eq!(lens, [50 * line.len(), 1, 50 * line.len() + 1]);
+        assert_eq!(out[2].as_ptr(), dotted[50 * line.len()..].as_ptr());
     }
 
     #[test]
