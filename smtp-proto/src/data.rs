@@ -146,7 +146,9 @@ impl Lines {
         Ok(self.walk(chunk, stuff, out))
     }
 
-    /// The fast path: a chunk is checked in blocks of [`PLAIN_BLOCK`] bytes by a
+    /// The fast path (replacing it with `None` is an equivalent mutant: the exact walk
+    /// gives the same bytes, only slower): a chunk is checked in blocks of
+    /// [`PLAIN_BLOCK`] bytes by a
     /// branch-free pass (which the compiler vectorises) that finds no work in text
     /// whose lines all end in CRLF and do not start with a dot. A plain block is left
     /// in the span being passed through uncopied; a block with work goes to the exact
@@ -197,6 +199,8 @@ impl Lines {
                 return None;
             }
             // The exact walk starts on a CR's line end, never between CR and LF.
+            // (Cutting just after the LF instead is as good: mutants that move the cut
+            // there are equivalent.)
             let cut = if pos > 0 && chunk[pos - 1] == b'\r' {
                 pos - 1
             } else {
@@ -216,6 +220,8 @@ impl Lines {
             pushed += self.walk(&chunk.slice(cut..resume), stuff, out);
             (span, pos) = (resume, resume);
         }
+        // When the exact walk took the chunk to its end it also set the state; the
+        // assignments below would set the same, so `span <= len` is equivalent.
         if span < len {
             let held_cr = chunk[len - 1] == b'\r';
             let end = len - usize::from(held_cr);
@@ -713,6 +719,7 @@ mod tests {
                 enc.encode(c, &mut out).unwrap();
             }
             enc.finish(&mut out);
+            prop_assert!(out.iter().all(|p| !p.is_empty()), "an empty piece");
             let wire: Vec<u8> = out.iter().flat_map(|b| b.iter().copied()).collect();
             let whole = d(&[&body]);
             prop_assert_eq!(&wire, &whole);
@@ -741,6 +748,7 @@ mod tests {
                 total += n;
             }
             total += enc.finish(&mut out);
+            prop_assert!(out.iter().all(|p| !p.is_empty()), "an empty piece");
             let wire: Vec<u8> = out.iter().flat_map(|b| b.iter().copied()).collect();
             prop_assert_eq!(wire.len(), total);
             let mut expected = normalise(&body);
