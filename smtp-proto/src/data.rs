@@ -761,6 +761,7 @@ mod tests {
             for c in chunked(&body, &cuts) {
                 bin.encode(c, &mut bout).unwrap();
             }
+            prop_assert!(bout.iter().all(|p| !p.is_empty()), "an empty binary piece");
             let raw: Vec<u8> = bout.iter().flat_map(|b| b.iter().copied()).collect();
             prop_assert_eq!(raw, body);
         }
