@@ -352,7 +352,10 @@ impl ReplyParser {
             }
             // Replies split off earlier share the buffer: it grows in working-size
             // steps, so a new one is needed only while those are still held (no
-            // allocation per reply in steady state).
+            // allocation per reply in steady state). This and the same step below
+            // decide only when memory is taken, never what is parsed: mutants of
+            // them are equivalent in output, and the counts are checked in steady
+            // state by tests/allocations.rs.
             if self.buf.capacity() - self.buf.len() < take {
                 self.buf.reserve(take.max(REPLY_BUFFER_STEP));
             }
@@ -389,7 +392,10 @@ impl ReplyParser {
         e
     }
 
-    /// The fast path, for a line that starts at the front of `input` and ends in it:
+    /// The fast path (any mutant that only makes it decline a line is equivalent: the
+    /// buffering path then gives the same reply or error; the limits are checked there
+    /// again, at the exact boundary, by `limits_hold_exactly_at_the_boundary`), for a
+    /// line that starts at the front of `input` and ends in it:
     /// one scan finds its end (and would find a CR or NUL inside it), its code is read
     /// in place and only its text is copied. Anything unusual — no line end yet, a CR
     /// or NUL inside, a limit reached — is left to the buffering path, which reports
@@ -744,37 +750,52 @@ mod tests {
 
     #[test]
     fn limits_hold_exactly_at_the_boundary() {
-        let limits = ReplyLimits {
-            max_line: 10,
-            max_reply: 20,
-        };
-        // "250 abcd\r\n" is exactly 10 bytes: accepted; one more is refused.
-        let mut p = ReplyParser::new(limits);
-        let mut input: &[u8] = b"250 abcd\r\n";
-        assert_eq!(p.parse(&mut input).unwrap().unwrap().raw_text(), b"abcd");
-        let mut p = ReplyParser::new(limits);
-        let mut input: &[u8] = b"250 abcde\r\n";
-        assert_eq!(
-            p.parse(&mut input),
-            Err(ReplyError::LineTooLong { limit: 10 })
-        );
-        // Two lines making exactly 20 bytes: accepted; 21 bytes are refused.
-        let limits = ReplyLimits {
-            max_line: 12,
-            max_reply: 20,
-        };
-        let mut p = ReplyParser::new(limits);
-        let mut input: &[u8] = b"250-abcd\r\n250 efgh\r\n";
-        assert_eq!(
-            lines(&p.parse(&mut input).unwrap().unwrap()),
-            vec!["abcd", "efgh"]
-        );
-        let mut p = ReplyParser::new(limits);
-        let mut input: &[u8] = b"250-abcd\r\n250 efghi\r\n";
-        assert_eq!(
-            p.parse(&mut input),
-            Err(ReplyError::ReplyTooLong { limit: 20 })
-        );
+        // Each case whole (the fast path) and in pieces of 1 and 3 bytes (the
+        // buffering path, which checks the limits itself).
+        let cases: [(usize, usize, &[u8], Result<Vec<&str>, ReplyError>); 4] = [
+            // "250 abcd\r\n" is exactly 10 bytes: accepted; one more is refused.
+            (10, 20, b"250 abcd\r\n", Ok(vec!["abcd"])),
+            (
+                10,
+                20,
+                b"250 abcde\r\n",
+                Err(ReplyError::LineTooLong { limit: 10 }),
+            ),
+            // Two lines making exactly 20 bytes: accepted; 21 bytes are refused.
+            (
+                12,
+                20,
+                b"250-abcd\r\n250 efgh\r\n",
+                Ok(vec!["abcd", "efgh"]),
+            ),
+            (
+                12,
+                20,
+                b"250-abcd\r\n250 efghi\r\n",
+                Err(ReplyError::ReplyTooLong { limit: 20 }),
+            ),
+        ];
+        for (max_line, max_reply, wire, want) in cases {
+            for step in [wire.len(), 1, 3] {
+                let mut p = ReplyParser::new(ReplyLimits {
+                    max_line,
+                    max_reply,
+                });
+                let mut got = Ok(None);
+                for piece in wire.chunks(step) {
+                    let mut input = piece;
+                    got = p.parse(&mut input);
+                    if !matches!(got, Ok(None)) {
+                        break;
+                    }
+                }
+                let got = got.map(|r| lines(&r.expect("a complete reply")));
+                let want = want
+                    .clone()
+                    .map(|v| v.iter().map(|l| l.to_string()).collect());
+                assert_eq!(got, want, "{wire:?} in pieces of {step}");
+            }
+        }
     }
 
     #[test]
