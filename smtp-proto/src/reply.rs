@@ -752,7 +752,14 @@ mod tests {
     fn limits_hold_exactly_at_the_boundary() {
         // Each case whole (the fast path) and in pieces of 1 and 3 bytes (the
         // buffering path, which checks the limits itself).
-        let cases: [(usize, usize, &[u8], Result<Vec<&str>, ReplyError>); 4] = [
+        /// max_line, max_reply, the wire, what the parser must give.
+        type Case = (
+            usize,
+            usize,
+            &'static [u8],
+            Result<Vec<&'static str>, ReplyError>,
+        );
+        let cases: [Case; 4] = [
             // "250 abcd\r\n" is exactly 10 bytes: accepted; one more is refused.
             (10, 20, b"250 abcd\r\n", Ok(vec!["abcd"])),
             (
