@@ -806,6 +806,28 @@ mod tests {
     }
 
     #[test]
+    fn a_bare_lf_line_end_keeps_the_whole_text_on_both_paths() {
+        for wire in [&b"250 ab\n"[..], b"250 ab\r\n", b"250-x\n250 ab\n"] {
+            for step in [wire.len(), 1, 2] {
+                let mut p = parser(false);
+                let mut reply = None;
+                for piece in wire.chunks(step) {
+                    let mut input = piece;
+                    if let Some(r) = p.parse(&mut input).unwrap() {
+                        reply = Some(r);
+                    }
+                }
+                let reply = reply.expect("a complete reply");
+                assert_eq!(
+                    lines(&reply).last().map(String::as_str),
+                    Some("ab"),
+                    "{wire:?} by {step}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn buffered_counts_what_is_held_and_drops_to_zero_after_a_reply() {
         let mut p = parser(false);
         assert_eq!(p.buffered(), 0);
