@@ -163,8 +163,45 @@ fn transaction_allocations(rcpts: usize, chunking: bool) -> f64 {
     })
 }
 
+/// Allocations of one 1-recipient transaction right after one with `rcpts`
+/// recipients whose addresses have local parts of `local_len` bytes.
+fn allocations_after(rcpts: usize, local_len: usize) -> usize {
+    let mut c = ready_client(false);
+    let body = Bytes::from_static(b"Subject: t\r\n\r\nHello.\r\n");
+    let local = "x".repeat(local_len);
+    let big = Envelope::new(
+        ReversePath::parse("sender@example.org").unwrap(),
+        (0..rcpts)
+            .map(|i| {
+                Recipient::new(ForwardPath::parse(&format!("{local}{i}@example.net")).unwrap())
+            })
+            .collect(),
+    );
+    let small = envelope(1);
+    let wire = server_replies(1, false);
+    for _ in 0..3 {
+        transaction(&mut c, envelope(1), &body, &wire, false);
+    }
+    transaction(&mut c, big, &body, &server_replies(rcpts, false), false);
+    let wire = server_replies(1, false);
+    let start = ALLOCS.load(Ordering::SeqCst);
+    transaction(&mut c, small, &body, &wire, false);
+    ALLOCS.load(Ordering::SeqCst) - start
+}
+
+/// Buffers are kept for the next transaction up to 64 recipients and 2 KiB of
+/// command lines; past either, given back (so an idle session stays small).
+fn large_transactions_give_their_buffers_back() {
+    assert_eq!(allocations_after(64, 1), 0, "64 recipients: kept");
+    assert!(allocations_after(65, 1) > 0, "65 recipients: given back");
+    // Lines of ~37 bytes ("RCPT TO:<x..xNN@example.net>" + CRLF): 50 fit in 2 KiB.
+    assert_eq!(allocations_after(50, 5), 0, "short lines: kept");
+    assert!(allocations_after(50, 30) > 0, "2 KiB of lines: given back");
+}
+
 #[test]
 fn hot_paths_allocate_within_their_budgets() {
+    large_transactions_give_their_buffers_back();
     let one_line = one_line_reply_allocates_nothing();
     let (ehlo_parse, caps) = ehlo_capabilities_allocate_at_most_one();
     let tx1 = transaction_allocations(1, false);

@@ -68,19 +68,23 @@ pub(super) struct TxBuffers {
     pub(super) held: alloc::collections::VecDeque<bytes::Bytes>,
 }
 
-/// Buffers grown past this many bytes are not kept for the next transaction, so an
-/// idle session does not hold what one large envelope needed.
-const KEEP_BUFFERS_UP_TO: usize = 2048;
+/// A transaction with more recipients than this gives its buffers back rather than
+/// keep them for the next one, so an idle session does not hold what one large
+/// envelope needed.
+const KEEP_BUFFERS_RECIPIENTS: usize = 64;
+/// Likewise for encoded MAIL and RCPT lines longer than this in all.
+const KEEP_BUFFERS_LINE_BYTES: usize = 2048;
+/// Likewise for a CHUNKING body held in more pieces than this.
+const KEEP_BUFFERS_PIECES: usize = 64;
 
 impl TxBuffers {
-    /// Empty, keeping the capacity unless it grew past [`KEEP_BUFFERS_UP_TO`].
+    /// Empty, keeping the capacity unless the transaction was large (see
+    /// [`KEEP_BUFFERS_RECIPIENTS`]).
     fn emptied(mut self) -> TxBuffers {
-        let held = self.lines.capacity()
-            + (self.line_ends.capacity() + self.accepted.capacity())
-                * core::mem::size_of::<usize>()
-            + self.reported.capacity()
-            + self.held.capacity() * core::mem::size_of::<bytes::Bytes>();
-        if held > KEEP_BUFFERS_UP_TO {
+        if self.reported.len() > KEEP_BUFFERS_RECIPIENTS
+            || self.lines.len() > KEEP_BUFFERS_LINE_BYTES
+            || self.held.capacity() > KEEP_BUFFERS_PIECES
+        {
             return TxBuffers::default();
         }
         self.lines.clear();
