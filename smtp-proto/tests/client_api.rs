@@ -697,3 +697,18 @@ fn auth_can_only_be_set_before_the_session_opens() {
         "nothing written for a refused request"
     );
 }
+
+#[test]
+fn the_write_stall_clock_starts_when_output_becomes_pending() {
+    // EHLO was written at T0; a message queued 100 s later may stall for data_block
+    // from then, not from the last write (RFC 5321 §4.5.3.2.5-style bound, rule 10).
+    let mut c = ready("250-PIPELINING\r\n");
+    let later = Instant::from_millis(100_000);
+    c.send(later, envelope()).unwrap();
+    let block = config().timeouts.data_block;
+    assert_eq!(c.poll_timeout(), Some(later.saturating_add(block)));
+    // Partly written: the clock restarts from the progress.
+    let then = Instant::from_millis(150_000);
+    c.transmitted(then, 4);
+    assert_eq!(c.poll_timeout(), Some(then.saturating_add(block)));
+}
