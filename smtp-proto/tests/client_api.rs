@@ -712,3 +712,32 @@ fn the_write_stall_clock_starts_when_output_becomes_pending() {
     c.transmitted(then, 4);
     assert_eq!(c.poll_timeout(), Some(then.saturating_add(block)));
 }
+
+#[test]
+fn an_empty_read_while_awaiting_the_handshake_is_no_injection() {
+    let mut cfg = config();
+    cfg.tls = TlsMode::RequiredStartTls;
+    let mut c = Client::new(T0, cfg);
+    c.receive(T0, b"220 mx\r\n");
+    take_output(&mut c);
+    c.receive(T0, b"250-mx\r\n250 STARTTLS\r\n");
+    take_output(&mut c);
+    events(&mut c);
+    c.receive(T0, b"220 go ahead\r\n");
+    assert_eq!(events(&mut c), vec![Event::StartTls]);
+    c.receive(T0, b"");
+    assert!(
+        events(&mut c).is_empty(),
+        "nothing was read, nothing was injected"
+    );
+    assert!(!c.is_closed());
+}
+
+#[test]
+fn a_tls_alert_without_tls_is_ignored() {
+    let mut c = ready("250-PIPELINING\r\n");
+    c.tls_alert(T0, 42);
+    assert!(events(&mut c).is_empty());
+    assert!(c.is_ready() && !c.is_closed());
+    assert_eq!(c.tls_report().failure_count, 0);
+}

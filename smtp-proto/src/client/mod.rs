@@ -195,8 +195,8 @@ impl Client {
 
     /// The server closed the connection (EOF).
     pub fn receive_eof(&mut self, now: Instant) {
+        // A closed session ignores it: fail_session does nothing then.
         match self.state {
-            State::Closed => {}
             State::Quitting => self.close(None),
             _ => {
                 let verb = self.expects.front().map(|x| x.verb);
