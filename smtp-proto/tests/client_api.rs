@@ -443,6 +443,11 @@ fn tls_report_counts_like_mox() {
         r.failures[0].receiving_mx_helo.as_deref(),
         Some("mx.greeting")
     );
+    // The caller's context is copied into the detail.
+    assert_eq!(
+        r.failures[0].receiving_mx_hostname.as_deref(),
+        Some("mx.example.net")
+    );
     // Refused STARTTLS: a failure with the reply code.
     let mut c = Client::new(T0, cfg.clone());
     c.receive(T0, b"220 mx\r\n");
