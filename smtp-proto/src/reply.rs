@@ -510,6 +510,8 @@ fn line_head(line: &[u8], first: Option<u16>) -> Result<(u16, bool), ReplyError>
     }
 }
 
+/// (A mutant that makes this find the wrong byte, or none, only sends the line to the
+/// buffering path: equivalent, as for [`ReplyParser::whole_line`].)
 /// Where the first LF, CR or NUL of `input` is: a plain loop over the first bytes (a
 /// reply line is usually short, and `memchr`'s setup would cost more than it saves),
 /// `memchr3` past them.
