@@ -712,10 +712,63 @@ fn the_write_stall_clock_starts_when_output_becomes_pending() {
     c.send(later, envelope()).unwrap();
     let block = config().timeouts.data_block;
     assert_eq!(c.poll_timeout(), Some(later.saturating_add(block)));
+    // A write of nothing is no progress.
+    c.transmitted(Instant::from_millis(120_000), 0);
+    assert_eq!(c.poll_timeout(), Some(later.saturating_add(block)));
     // Partly written: the clock restarts from the progress.
     let then = Instant::from_millis(150_000);
     c.transmitted(then, 4);
     assert_eq!(c.poll_timeout(), Some(then.saturating_add(block)));
+}
+
+#[test]
+fn accessors_report_the_session() {
+    let mut c = Client::new(T0, config());
+    assert!(c.capabilities().is_none() && c.greeting_domain().is_none());
+    c.receive(T0, b"220 mx.example.net ESMTP\r\n");
+    assert_eq!(c.greeting_domain(), Some("mx.example.net"));
+    let ehlo = c.buffered_output();
+    assert_eq!(ehlo, "EHLO client.example\r\n".len());
+    take_output(&mut c);
+    assert_eq!(c.buffered_output(), 0);
+    c.receive(T0, b"250-mx.example.net\r\n250 PIPE");
+    assert_eq!(
+        c.buffered_input(),
+        "mx.example.net\n".len() + "250 PIPE".len()
+    );
+    c.receive(T0, b"LINING\r\n");
+    assert_eq!(c.buffered_input(), 0);
+    let caps = c.capabilities().expect("capabilities after EHLO");
+    assert!(caps.pipelining && caps.domain() == "mx.example.net");
+}
+
+#[test]
+fn every_request_ends_with_exactly_one_ready() {
+    let mut c = ready("250-PIPELINING\r\n");
+    let readies = |evs: &[Event]| evs.iter().filter(|e| matches!(e, Event::Ready)).count();
+    c.noop(T0).unwrap();
+    take_output(&mut c);
+    c.receive(T0, b"250 ok\r\n");
+    assert_eq!(readies(&events(&mut c)), 1, "NOOP");
+    c.send(T0, envelope()).unwrap();
+    take_output(&mut c);
+    c.receive(T0, b"550 no\r\n");
+    assert_eq!(
+        readies(&events(&mut c)),
+        0,
+        "RCPT and DATA replies still to come"
+    );
+    assert!(!c.is_ready());
+    c.receive(T0, b"503 no mail\r\n503 no mail\r\n");
+    assert_eq!(
+        readies(&events(&mut c)),
+        1,
+        "the refused transaction, once consumed"
+    );
+    c.reset(T0).unwrap();
+    take_output(&mut c);
+    c.receive(T0, b"250 ok\r\n");
+    assert_eq!(readies(&events(&mut c)), 1, "RSET");
 }
 
 #[test]

@@ -321,9 +321,9 @@ impl Client {
 
     /// The driver wrote the first `n` bytes that [`transmit`](Client::transmit) showed.
     pub fn transmitted(&mut self, now: Instant, n: usize) {
-        let done = self.out.advance(n);
-        if done > 0 {
-            self.write_since = if self.out.len() > 0 { Some(now) } else { None };
+        // Progress restarts the write-stall clock (unused once nothing is pending).
+        if self.out.advance(n) > 0 {
+            self.write_since = Some(now);
         }
         self.after_input(now);
     }
