@@ -843,6 +843,33 @@ mod tests {
         v
     }
 
+    #[test]
+    fn orcpt_parts_limits_and_encodings() {
+        let o = Orcpt::parse("rfc822;a+b@example.org").unwrap();
+        assert_eq!((o.addr_type(), o.address()), ("rfc822", "a+b@example.org"));
+        assert_eq!(o.encoded(), "rfc822;a+2Bb@example.org");
+        assert_eq!(
+            Orcpt::parse("x-ms;a@b").map(|o| o.encoded()),
+            Ok("x-ms;a@b".into())
+        );
+        let utf8 = Orcpt::parse("rfc822;j\u{f6}rg@example.org").unwrap();
+        assert_eq!(utf8.encoded(), "utf-8;j\\x{F6}rg@example.org");
+        for bad in ["rfc822", ";a@b", "rfc 822;a@b", "rfc822;", "rfc822;a\tb"] {
+            assert!(Orcpt::parse(bad).is_err(), "{bad:?}");
+        }
+        // 500 encoded characters are the most (RFC 3461 §4.2): "rfc822;" + 493.
+        let at_limit = format!("rfc822;{}", "a".repeat(MAX_ORCPT - 7));
+        assert_eq!(
+            Orcpt::parse(&at_limit).map(|o| o.encoded().len()),
+            Ok(MAX_ORCPT)
+        );
+        let over = format!("rfc822;{}", "a".repeat(MAX_ORCPT - 6));
+        assert!(Orcpt::parse(&over).is_err());
+        // The encoding, not the raw text, is what is bounded: "+" becomes "+2B".
+        let grows = format!("rfc822;{}", "+".repeat(200));
+        assert!(Orcpt::parse(&grows).is_err(), "600 encoded characters");
+    }
+
     fn mail(params: MailParams) -> Command {
         Command::Mail {
             from: ReversePath::parse("a@example.org").unwrap(),
