@@ -629,6 +629,8 @@ impl Command {
                 from.write_wire(s);
                 let start = s.len();
                 write_mail_params(params, s);
+                // (A larger result only raises a limit no MAIL line can reach, so
+                // `+` here is an equivalent mutant; see line_limit.)
                 return s.len() - start;
             }
             Command::Rcpt { to, params } => {
@@ -1222,6 +1224,71 @@ mod tests {
         };
         assert_eq!(at(MAX_EXTRA_PARAMS_TOTAL - 3).validate(), Ok(()));
         assert!(at(MAX_EXTRA_PARAMS_TOTAL - 2).validate().is_err());
+    }
+
+    #[test]
+    fn parameters_raise_the_line_limit_by_their_own_length() {
+        // A long path and 500 octets of parameters: far past 512 octets, and valid.
+        let from = ReversePath::parse(&format!("{}@example.org", "l".repeat(64))).unwrap();
+        let extra =
+            vec![
+                EsmtpParam::new("X", Some(&"v".repeat(MAX_EXTRA_PARAMS_TOTAL - 3)), false).unwrap(),
+            ];
+        let mail = Command::Mail {
+            from,
+            params: MailParams {
+                extra,
+                ..MailParams::default()
+            },
+        };
+        let mut out = Vec::new();
+        assert_eq!(mail.encode(&mut out), Ok(()));
+        assert!(out.len() > MAX_COMMAND_LINE + 64, "{}", out.len());
+        let to = ForwardPath::parse(&format!("{}@example.net", "r".repeat(64))).unwrap();
+        let orcpt = Orcpt::parse(&format!("rfc822;{}", "o".repeat(MAX_ORCPT - 7))).unwrap();
+        let rcpt = Command::Rcpt {
+            to,
+            params: RcptParams {
+                orcpt: Some(orcpt),
+                ..RcptParams::default()
+            },
+        };
+        assert_eq!(rcpt.validate(), Ok(()));
+    }
+
+    #[test]
+    fn deliver_by_and_future_release_at_their_limits() {
+        let by = |seconds, return_on_expiry| {
+            mail(MailParams {
+                deliver_by: Some(DeliverBy {
+                    seconds,
+                    return_on_expiry,
+                    trace: false,
+                }),
+                ..MailParams::default()
+            })
+            .validate()
+            .is_ok()
+        };
+        assert!(by(999_999_999, true) && !by(1_000_000_000, true));
+        assert!(by(-999_999_999, false) && !by(-1_000_000_000, false));
+        assert!(by(0, false) && !by(0, true), "zero only with mode N");
+        let release = |f| {
+            mail(MailParams {
+                future_release: Some(f),
+                ..MailParams::default()
+            })
+            .validate()
+            .is_ok()
+        };
+        assert!(release(FutureRelease::HoldFor(999_999_999)));
+        assert!(!release(FutureRelease::HoldFor(1_000_000_000)));
+        assert!(release(FutureRelease::HoldUntil(
+            "2026-12-01T12:00:00.5+01:00".into()
+        )));
+        assert!(release(FutureRelease::HoldUntil("1".repeat(64))));
+        assert!(!release(FutureRelease::HoldUntil("1".repeat(65))));
+        assert!(!release(FutureRelease::HoldUntil(String::new())));
     }
 
     #[test]
