@@ -441,6 +441,8 @@ impl ReplyParser {
     /// the last.
     fn finish_line(&mut self) -> Result<Option<Reply>, ReplyError> {
         let start = self.line_start;
+        // A bare `\n` line always arrives whole and takes the fast path, so here the
+        // line holds at least one byte before its LF (`end >= start` is equivalent).
         let mut end = self.buf.len() - 1;
         if end > start && self.buf[end - 1] == b'\r' {
             end -= 1;
