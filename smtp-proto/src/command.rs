@@ -1304,6 +1304,10 @@ mod tests {
         );
         let r = format!("{:?}", Command::AuthResponse(b"hunter2".to_vec()));
         assert!(!r.contains("hunter2") && !r.contains("aHVudGVyMg"), "{r}");
+        // What they do show: the redacted trace line.
+        assert_eq!(format!("{c}"), "AUTH PLAIN <redacted>");
+        assert_eq!(format!("{c:?}"), "Command(\"AUTH PLAIN <redacted>\")");
+        assert_eq!(format!("{}", Command::Noop), "NOOP");
     }
 
     proptest! {

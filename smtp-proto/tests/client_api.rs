@@ -799,3 +799,15 @@ fn a_tls_alert_without_tls_is_ignored() {
     assert!(c.is_ready() && !c.is_closed());
     assert_eq!(c.tls_report().failure_count, 0);
 }
+
+#[test]
+fn auth_debug_names_the_mechanisms_only() {
+    let auth = Auth::new(vec![
+        Box::new(Plain::new(None, "tim", "tanstaaf").unwrap()),
+        Box::new(smtp_proto::sasl::Login::new("tim", "tanstaaf").unwrap()),
+    ]);
+    assert_eq!(
+        format!("{auth:?}"),
+        r#"Auth { mechanisms: ["PLAIN", "LOGIN"] }"#
+    );
+}
