@@ -572,6 +572,10 @@ fn client_debug_never_shows_auth_secrets() {
         let mut wire = vec![];
         if user.len() > 3 {
             assert_eq!(auth_line, "AUTH PLAIN\r\n");
+            assert!(
+                queued.contains("pending_initial: Some(\"<redacted>\")"),
+                "the held response is shown as held, never as itself: {queued}"
+            );
             c.receive(T0, b"334 \r\n");
             let held = format!("{c:?}");
             let response = take_output(&mut c);
@@ -810,4 +814,67 @@ fn auth_debug_names_the_mechanisms_only() {
         format!("{auth:?}"),
         r#"Auth { mechanisms: ["PLAIN", "LOGIN"] }"#
     );
+}
+
+/// A mechanism named `XTST` whose initial response is `len` bytes.
+#[derive(Debug)]
+struct Sized4(usize);
+
+impl Mechanism for Sized4 {
+    fn name(&self) -> &str {
+        "XTST"
+    }
+    fn sends_plaintext_secret(&self) -> bool {
+        false
+    }
+    fn initial_response(&mut self, _tls: Option<&TlsInfo>) -> Result<Option<Vec<u8>>, SaslError> {
+        Ok(Some(vec![b'a'; self.0]))
+    }
+    fn step(&mut self, _: &[u8]) -> Result<Vec<u8>, SaslError> {
+        Err(SaslError::BadChallenge("no steps".into()))
+    }
+    fn is_complete(&self) -> bool {
+        true
+    }
+}
+
+#[test]
+fn the_initial_response_goes_on_the_auth_line_up_to_512_octets() {
+    // "AUTH XTST " + base64 + CRLF: 375 bytes encode to 500 characters, a 512-octet
+    // line; 376 encode to 504, past it (RFC 4954 §4: then after an empty 334).
+    for (len, on_line) in [(375, true), (376, false)] {
+        let mut c = Client::new(T0, config());
+        let mech: Box<dyn Mechanism + Send> = Box::new(Sized4(len));
+        c.set_auth(Auth::new(vec![mech])).unwrap();
+        c.receive(T0, b"220 mx\r\n");
+        take_output(&mut c);
+        c.receive(T0, b"250-mx\r\n250 AUTH XTST\r\n");
+        let line = take_output(&mut c);
+        if on_line {
+            assert_eq!(line.len(), 512, "{len}");
+            assert!(line.starts_with("AUTH XTST YWFh"));
+        } else {
+            assert_eq!(line, "AUTH XTST\r\n", "{len}");
+            c.receive(T0, b"334 \r\n");
+            assert_eq!(take_output(&mut c).len(), 504 + 2);
+        }
+    }
+}
+
+#[test]
+fn a_334_after_the_client_gave_up_ends_the_session() {
+    let mut c = auth_client(TlsMode::None, false, 0);
+    take_output(&mut c);
+    c.receive(T0, b"334 bW9yZQ==\r\n");
+    assert_eq!(take_output(&mut c), "*\r\n");
+    // The server asks again instead of accepting the cancel: no second answer.
+    c.receive(T0, b"334 YWdhaW4=\r\n");
+    let evs = events(&mut c);
+    assert!(
+        evs.iter().any(
+            |e| matches!(e, Event::Closed { error: Some(err) } if err.kind == ErrorKind::Auth)
+        ),
+        "{evs:?}"
+    );
+    assert!(!take_output(&mut c).contains("again-hunter2"));
 }
