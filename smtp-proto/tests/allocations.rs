@@ -166,17 +166,39 @@ fn transaction_allocations(rcpts: usize, chunking: bool) -> f64 {
 /// Allocations of one 1-recipient transaction right after one with `rcpts`
 /// recipients whose addresses have local parts of `local_len` bytes.
 fn allocations_after(rcpts: usize, local_len: usize) -> usize {
-    let mut c = ready_client(false);
-    let body = Bytes::from_static(b"Subject: t\r\n\r\nHello.\r\n");
+    allocations_after_envelope(&big_envelope(rcpts, local_len, 0))
+}
+
+/// `rcpts` recipients with local parts of `local_len` bytes (plus their index), the
+/// last one `extra` bytes longer.
+fn big_envelope(rcpts: usize, local_len: usize, extra: usize) -> Envelope {
     let local = "x".repeat(local_len);
-    let big = Envelope::new(
+    let tail = "y".repeat(extra);
+    Envelope::new(
         ReversePath::parse("sender@example.org").unwrap(),
         (0..rcpts)
             .map(|i| {
-                Recipient::new(ForwardPath::parse(&format!("{local}{i}@example.net")).unwrap())
+                let more = if i + 1 == rcpts { tail.as_str() } else { "" };
+                let to = format!("{local}{more}{i:02}@example.net");
+                Recipient::new(ForwardPath::parse(&to).unwrap())
             })
             .collect(),
-    );
+    )
+}
+
+/// The bytes of MAIL and RCPT lines `env` makes (what a pipelined flight queues
+/// before its `DATA\r\n`).
+fn line_bytes(env: &Envelope) -> usize {
+    let mut c = ready_client(false);
+    c.send(T0, env.clone()).unwrap();
+    c.buffered_output() - "DATA\r\n".len()
+}
+
+fn allocations_after_envelope(big: &Envelope) -> usize {
+    let rcpts = big.recipients.len();
+    let big = big.clone();
+    let mut c = ready_client(false);
+    let body = Bytes::from_static(b"Subject: t\r\n\r\nHello.\r\n");
     let small = envelope(1);
     let wire = server_replies(1, false);
     for _ in 0..3 {
@@ -197,6 +219,21 @@ fn large_transactions_give_their_buffers_back() {
     // Lines of ~37 bytes ("RCPT TO:<x..xNN@example.net>" + CRLF): 50 fit in 2 KiB.
     assert_eq!(allocations_after(50, 5), 0, "short lines: kept");
     assert!(allocations_after(50, 30) > 0, "2 KiB of lines: given back");
+    // Exactly 2 KiB of lines is kept; one byte more is not.
+    let base = big_envelope(29, 43, 0);
+    let short = 2048 - line_bytes(&base);
+    let exact = big_envelope(29, 43, short);
+    assert_eq!(line_bytes(&exact), 2048);
+    assert_eq!(
+        allocations_after_envelope(&exact),
+        0,
+        "2048 bytes of lines: kept"
+    );
+    let over = big_envelope(29, 43, short + 1);
+    assert!(
+        allocations_after_envelope(&over) > 0,
+        "2049 bytes: given back"
+    );
 }
 
 #[test]
