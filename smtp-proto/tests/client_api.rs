@@ -878,3 +878,21 @@ fn a_334_after_the_client_gave_up_ends_the_session() {
     );
     assert!(!take_output(&mut c).contains("again-hunter2"));
 }
+
+#[test]
+fn any_one_dsn_parameter_makes_the_envelope_use_dsn() {
+    use smtp_proto::command::{EnvId, Notify, Orcpt, Ret};
+    assert!(!envelope().uses_dsn());
+    let mut e = envelope();
+    e.ret = Some(Ret::Hdrs);
+    assert!(e.uses_dsn(), "RET");
+    let mut e = envelope();
+    e.envid = Some(EnvId::new("id-1").unwrap());
+    assert!(e.uses_dsn(), "ENVID");
+    let mut e = envelope();
+    e.recipients[0].notify = Some(Notify::Never);
+    assert!(e.uses_dsn(), "NOTIFY");
+    let mut e = envelope();
+    e.recipients[0].orcpt = Some(Orcpt::parse("rfc822;b@example.net").unwrap());
+    assert!(e.uses_dsn(), "ORCPT");
+}
