@@ -211,6 +211,23 @@ fn allocations_after_envelope(big: &Envelope) -> usize {
     ALLOCS.load(Ordering::SeqCst) - start
 }
 
+/// Allocations of one BDAT transaction after one whose body has `bare_lfs` bare LFs
+/// (each held as two pieces: the text and a CRLF).
+fn allocations_after_chunked_body(bare_lfs: usize) -> usize {
+    let mut c = ready_client(true);
+    let plain = Bytes::from_static(b"Subject: t\r\n\r\nHello.\r\n");
+    let many = Bytes::from(b"line\n".repeat(bare_lfs));
+    let wire = server_replies(1, true);
+    for _ in 0..3 {
+        transaction(&mut c, envelope(1), &plain, &wire, true);
+    }
+    transaction(&mut c, envelope(1), &many, &wire, true);
+    let small = envelope(1);
+    let start = ALLOCS.load(Ordering::SeqCst);
+    transaction(&mut c, small, &plain, &wire, true);
+    ALLOCS.load(Ordering::SeqCst) - start
+}
+
 /// Buffers are kept for the next transaction up to 64 recipients and 2 KiB of
 /// command lines; past either, given back (so an idle session stays small).
 fn large_transactions_give_their_buffers_back() {
@@ -219,6 +236,12 @@ fn large_transactions_give_their_buffers_back() {
     // Lines of ~37 bytes ("RCPT TO:<x..xNN@example.net>" + CRLF): 50 fit in 2 KiB.
     assert_eq!(allocations_after(50, 5), 0, "short lines: kept");
     assert!(allocations_after(50, 30) > 0, "2 KiB of lines: given back");
+    // A CHUNKING body held in up to 64 pieces keeps its queue; in many more, not.
+    assert_eq!(allocations_after_chunked_body(20), 0, "40 pieces: kept");
+    assert!(
+        allocations_after_chunked_body(200) > 0,
+        "400 pieces: given back"
+    );
     // Exactly 2 KiB of lines is kept; one byte more is not.
     let base = big_envelope(29, 43, 0);
     let short = 2048 - line_bytes(&base);

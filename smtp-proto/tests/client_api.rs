@@ -716,6 +716,10 @@ fn the_write_stall_clock_starts_when_output_becomes_pending() {
     c.send(later, envelope()).unwrap();
     let block = config().timeouts.data_block;
     assert_eq!(c.poll_timeout(), Some(later.saturating_add(block)));
+    // Without PIPELINING the MAIL line alone is queued: the clock starts with it too.
+    let mut lockstep = ready("250-8BITMIME\r\n");
+    lockstep.send(later, envelope()).unwrap();
+    assert_eq!(lockstep.poll_timeout(), Some(later.saturating_add(block)));
     // A write of nothing is no progress.
     c.transmitted(Instant::from_millis(120_000), 0);
     assert_eq!(c.poll_timeout(), Some(later.saturating_add(block)));
