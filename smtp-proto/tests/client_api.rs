@@ -900,3 +900,53 @@ fn any_one_dsn_parameter_makes_the_envelope_use_dsn() {
     e.recipients[0].orcpt = Some(Orcpt::parse("rfc822;b@example.net").unwrap());
     assert!(e.uses_dsn(), "ORCPT");
 }
+
+#[test]
+fn transmit_counts_exactly_the_bytes_it_shows() {
+    let mut c = ready("250-PIPELINING\r\n250-CHUNKING\r\n");
+    assert!(c.transmit().is_empty() && c.transmit().len() == 0);
+    c.send(T0, envelope()).unwrap();
+    events(&mut c);
+    // A body of more than one piece: a long slice, a coalesced CRLF, another slice.
+    let body = [b"x".repeat(300), b"\nyyyyyyyyyyyy\r\n".to_vec()].concat();
+    c.body(T0, Bytes::from(body)).unwrap();
+    c.end_body(T0).unwrap();
+    let all = c.transmit().to_vec();
+    assert!(!c.transmit().is_empty());
+    assert_eq!(c.transmit().len(), all.len());
+    assert_eq!(c.buffered_output(), all.len());
+    // Written chunk by chunk, it is the same bytes, and then nothing is left.
+    let mut written = Vec::new();
+    while !c.transmit().is_empty() {
+        let chunk = c.transmit().chunk().to_vec();
+        assert!(!chunk.is_empty());
+        let half = chunk.len().div_ceil(2);
+        written.extend_from_slice(&chunk[..half]);
+        c.transmitted(T0, half);
+        assert_eq!(c.transmit().len(), all.len() - written.len());
+    }
+    assert_eq!(written, all);
+    assert_eq!(c.buffered_output(), 0);
+}
+
+#[test]
+fn nothing_is_read_after_a_421_in_the_same_read() {
+    let mut c = ready("250-PIPELINING\r\n");
+    c.noop(T0).unwrap();
+    take_output(&mut c);
+    c.receive(T0, b"421 4.3.2 shutting down\r\n250 ok\r\n");
+    let evs = events(&mut c);
+    let closed = evs.iter().position(|e| matches!(e, Event::Closed { .. }));
+    assert_eq!(
+        closed,
+        Some(evs.len() - 1),
+        "Closed is the last event: {evs:?}"
+    );
+    assert!(c.is_closed());
+    assert_eq!(c.poll_timeout(), None, "no reply is awaited any more");
+    let shown = format!("{c:?}");
+    assert!(
+        shown.contains("OutputQueue") && shown.contains("queued"),
+        "{shown}"
+    );
+}
