@@ -904,7 +904,8 @@ fn any_one_dsn_parameter_makes_the_envelope_use_dsn() {
 #[test]
 fn transmit_counts_exactly_the_bytes_it_shows() {
     let mut c = ready("250-PIPELINING\r\n250-CHUNKING\r\n");
-    assert!(c.transmit().is_empty() && c.transmit().len() == 0);
+    assert!(c.transmit().is_empty());
+    assert_eq!(c.transmit().len(), 0);
     c.send(T0, envelope()).unwrap();
     events(&mut c);
     // A body of more than one piece: a long slice, a coalesced CRLF, another slice.
