@@ -500,6 +500,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn parts_and_ascii_checks() {
+        let g = GeneralLiteral::new("X-TAG", "content").unwrap();
+        assert_eq!((g.tag(), g.content()), ("X-TAG", "content"));
+        assert!(Domain::parse("example.org").unwrap().is_ascii());
+        assert!(!Domain::parse("b\u{fc}cher.example").unwrap().is_ascii());
+        assert!(!Host::parse("b\u{fc}cher.example").unwrap().is_ascii());
+        assert!(Host::parse("[192.0.2.1]").unwrap().is_ascii());
+        let m = ReversePath::parse("a@example.org").unwrap();
+        assert_eq!(
+            m.mailbox().map(|m| m.to_string()),
+            Some("a@example.org".into())
+        );
+        assert!(ReversePath::null().mailbox().is_none());
+    }
+
+    #[test]
+    fn a_literal_host_is_bounded_like_a_domain() {
+        // "[" + content + "]" at most MAX_DOMAIN octets, brackets included.
+        let literal = |len: usize| format!("[X-T:{}]", "a".repeat(len - 6));
+        assert!(Host::parse(&literal(MAX_DOMAIN)).is_ok());
+        assert_eq!(
+            Host::parse(&literal(MAX_DOMAIN + 1)),
+            Err(AddressError::DomainTooLong)
+        );
+    }
+
+    #[test]
     fn wire_form_is_what_display_shows() {
         let reverse = [
             "<>",
