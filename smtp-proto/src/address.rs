@@ -500,6 +500,44 @@ mod tests {
     use super::*;
 
     #[test]
+    fn quoted_local_parts_keep_their_at_signs_and_escapes() {
+        // The separating `@` is the last one outside a quoted string; an escaped
+        // quote does not end the string.
+        let m = Mailbox::parse("\"a\\\"@\"@example.org").unwrap();
+        assert_eq!(m.to_string(), "\"a\\\"@\"@example.org");
+        let m = Mailbox::parse("\"a b@c\"@example.org").unwrap();
+        assert_eq!(m.to_string(), "\"a b@c\"@example.org");
+        // An `@` inside quotes after the separator belongs to the host, which then
+        // is not a domain: the error is about the host, not the local part.
+        let err = Mailbox::parse("a@\"b@c\"").unwrap_err();
+        assert!(!matches!(err, AddressError::BadLocalPart(_)), "{err:?}");
+    }
+
+    #[test]
+    fn local_part_characters() {
+        assert!(
+            check_local_part("\"\u{fc}ber\"").is_ok(),
+            "UTF-8 in a quoted string"
+        );
+        assert!(check_local_part("\"a\\ b\"").is_ok(), "a quoted pair");
+        for bad in [
+            "\"a\"b\"",
+            "\"a\u{7f}\"",
+            "\"abc",
+            "\"a\\\u{e9}\"",
+            "a(b",
+            "a b",
+            "a\"b",
+        ] {
+            assert!(check_local_part(bad).is_err(), "{bad:?}");
+        }
+        assert!(
+            check_local_part("a!#$%&'*+-/=?^_`{|}~z").is_ok(),
+            "every atext symbol"
+        );
+    }
+
+    #[test]
     fn parts_and_ascii_checks() {
         let g = GeneralLiteral::new("X-TAG", "content").unwrap();
         assert_eq!((g.tag(), g.content()), ("X-TAG", "content"));
