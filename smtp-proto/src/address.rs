@@ -538,6 +538,26 @@ mod tests {
     }
 
     #[test]
+    fn ipv4_literals_are_strict_dotted_quads() {
+        assert_eq!(
+            parse_literal("192.0.2.1"),
+            Ok(AddressLiteral::V4("192.0.2.1".parse().unwrap()))
+        );
+        for bad in [
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..2.3",
+            "1.2.3.",
+            "1000.2.3.4",
+            "1.2.3.a",
+            "256.1.1.1",
+            "+1.2.3.4",
+        ] {
+            assert_eq!(parse_literal(bad), Err(AddressError::BadLiteral), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn parts_and_ascii_checks() {
         let g = GeneralLiteral::new("X-TAG", "content").unwrap();
         assert_eq!((g.tag(), g.content()), ("X-TAG", "content"));

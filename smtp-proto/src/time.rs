@@ -118,3 +118,19 @@ impl Timeouts {
         true
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instants_count_nanoseconds() {
+        assert_eq!(Instant::from_millis(5).as_nanos(), 5_000_000);
+        assert_eq!(Instant::from_nanos(7).as_nanos(), 7);
+        assert_eq!(
+            Instant::from_millis(u64::MAX).as_nanos(),
+            u64::MAX,
+            "saturates"
+        );
+    }
+}
