@@ -124,6 +124,55 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_phase_can_be_set_by_name() {
+        let names = [
+            "greeting",
+            "ehlo",
+            "starttls",
+            "auth",
+            "mail",
+            "rcpt",
+            "data_init",
+            "data_block",
+            "data_term",
+            "rset",
+            "noop",
+            "quit",
+        ];
+        for (i, name) in names.iter().enumerate() {
+            let mut t = Timeouts::default();
+            let value = Duration::from_millis(1 + i as u64);
+            assert!(t.set(name, value), "{name}");
+            let all = [
+                t.greeting,
+                t.ehlo,
+                t.starttls,
+                t.auth,
+                t.mail,
+                t.rcpt,
+                t.data_init,
+                t.data_block,
+                t.data_term,
+                t.rset,
+                t.noop,
+                t.quit,
+            ];
+            // Exactly the named phase changed.
+            for (j, got) in all.iter().enumerate() {
+                assert_eq!(*got == value, i == j, "{name} vs {}", names[j]);
+            }
+        }
+        assert!(!Timeouts::default().set("lunch", Duration::from_secs(1)));
+    }
+
+    #[test]
+    fn durations_between_instants_saturate_at_zero() {
+        let (a, b) = (Instant::from_millis(4), Instant::from_millis(10));
+        assert_eq!(b.saturating_duration_since(a), Duration::from_millis(6));
+        assert_eq!(a.saturating_duration_since(b), Duration::ZERO);
+    }
+
+    #[test]
     fn instants_count_nanoseconds() {
         assert_eq!(Instant::from_millis(5).as_nanos(), 5_000_000);
         assert_eq!(Instant::from_nanos(7).as_nanos(), 7);

@@ -350,12 +350,13 @@ mod tests {
         let mut r = TlsReport::new(ctx());
         r.record_alert_after_handshake(41);
         r.record_alert_after_handshake(41);
+        r.record_alert_after_handshake(41);
         assert_eq!(
             r.failures.len(),
             1,
             "the same failure is counted, not repeated"
         );
-        assert_eq!(r.failures[0].failed_session_count, 2);
+        assert_eq!(r.failures[0].failed_session_count, 3);
         assert_eq!(
             r.failures[0].failure_reason_code.as_deref(),
             Some("tls-remote-alert-41")
