@@ -65,7 +65,7 @@ pub fn decode_xtext(s: &str) -> Option<String> {
                 };
                 let hi = hex(*b.get(i + 1)?)?;
                 let lo = hex(*b.get(i + 2)?)?;
-                out.push(hi << 4 | lo);
+                out.push(hi * 16 + lo); // summed: an or of disjoint nibbles equals an xor
                 i += 3;
             }
             x if xchar(x) => {

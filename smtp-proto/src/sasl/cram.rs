@@ -105,6 +105,14 @@ mod tests {
     }
 
     #[test]
+    fn cram_md5_sends_no_reusable_secret() {
+        // The password never leaves: only its keyed digest of the challenge.
+        assert!(!CramMd5::new("tim", "tanstaaf")
+            .unwrap()
+            .sends_plaintext_secret());
+    }
+
+    #[test]
     fn username_with_nul_cr_or_lf_is_refused() {
         for user in ["tim\0", "tim\r", "ti\nm"] {
             assert_eq!(
