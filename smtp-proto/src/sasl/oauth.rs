@@ -206,6 +206,14 @@ impl Mechanism for OAuthBearer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bearer_tokens_are_reusable_secrets() {
+        // Rule 15: never sent without TLS unless the caller opts in.
+        assert!(XOAuth2::new("u", "tok").unwrap().sends_plaintext_secret());
+        let bearer = OAuthBearer::new("u", None, None, "tok").unwrap();
+        assert!(bearer.sends_plaintext_secret());
+    }
     use crate::sasl::test_support::assert_hides;
 
     #[test]
