@@ -584,6 +584,37 @@ mod tests {
     }
 
     #[test]
+    fn server_first_attributes_in_their_places() {
+        let first = |text: &[u8], bounds: Option<(u32, u32)>| {
+            let mut s = rfc5802();
+            if let Some((floor, cap)) = bounds {
+                s = s.with_iteration_bounds(floor, cap).unwrap();
+            }
+            s.initial_response(None).unwrap();
+            s.step(text)
+        };
+        // A mandatory extension is refused first, and only in the first place.
+        let m_first =
+            b"m=ext,r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096";
+        assert!(
+            matches!(first(m_first, None), Err(SaslError::BadChallenge(why)) if why.contains("m="))
+        );
+        let m_later =
+            b"r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,m=ext,s=QSXCR+Q6sek8bf92,i=4096";
+        assert!(
+            first(m_later, None).is_ok(),
+            "an m= elsewhere is an ordinary attribute"
+        );
+        // The server's error attribute is its refusal.
+        assert_eq!(
+            first(b"e=unknown-user", None),
+            Err(SaslError::ServerAuth("unknown-user".into()))
+        );
+        // The iteration cap is inclusive.
+        assert!(first(FIRST_1, Some((1024, 4096))).is_ok());
+    }
+
+    #[test]
     fn server_first_is_checked() {
         for (first, why) in [
             (
