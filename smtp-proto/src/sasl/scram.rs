@@ -584,6 +584,23 @@ mod tests {
     }
 
     #[test]
+    fn helpers_at_their_edges() {
+        assert_eq!(parse_iteration_count("4096"), Some(4096));
+        for bad in ["1x", "007", "0", "", "+5"] {
+            assert_eq!(parse_iteration_count(bad), None, "{bad:?}");
+        }
+        assert_eq!(parse_iteration_count("99999999999"), Some(u32::MAX));
+        // Two differences that would cancel under xor still differ.
+        assert!(!constant_time_eq(&[1, 1], &[0, 0]));
+        assert!(constant_time_eq(&[7, 8], &[7, 8]));
+        assert!(!constant_time_eq(&[7], &[7, 8]));
+        assert!(
+            !rfc5802().sends_plaintext_secret(),
+            "SCRAM sends proofs, not the password"
+        );
+    }
+
+    #[test]
     fn server_first_attributes_in_their_places() {
         let first = |text: &[u8], bounds: Option<(u32, u32)>| {
             let mut s = rfc5802();
