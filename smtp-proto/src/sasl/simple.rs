@@ -205,6 +205,18 @@ mod tests {
     use crate::sasl::test_support::assert_hides;
 
     #[test]
+    fn login_sends_a_reusable_secret_and_shows_its_user_only() {
+        let l = Login::new("tim", "tanstaaf").unwrap();
+        assert!(l.sends_plaintext_secret());
+        let shown = format!("{l:?}");
+        assert!(
+            shown.starts_with("Login {") && shown.contains("\"tim\""),
+            "{shown}"
+        );
+        assert!(!shown.contains("tanstaaf"), "{shown}");
+    }
+
+    #[test]
     fn external_answers_an_empty_challenge_once_when_no_initial_response_went() {
         // A server may ask with an empty 334 instead of taking an initial response.
         let mut e = External::new(Some("admin")).unwrap();
