@@ -95,12 +95,7 @@ impl Connection {
         envelope: Envelope,
         body: &mut dyn Read,
     ) -> Result<Delivery, DriverError> {
-        self.ensure_open()?;
-        let now = self.now();
-        self.client.send(now, envelope)?;
-        let mut fold = DeliveryFold::new();
-        self.run(Some(Body::reader(body)), &mut |e| fold.on_event(e))?;
-        fold.finish().ok_or(DriverError::Closed)
+        self.send_body(envelope, Body::reader(body))
     }
 
     /// [`send`](Connection::send) for a message already in memory: its bytes go to
@@ -110,11 +105,16 @@ impl Connection {
         envelope: Envelope,
         body: impl Into<bytes::Bytes>,
     ) -> Result<Delivery, DriverError> {
+        self.send_body(envelope, Body::bytes(body.into()))
+    }
+
+    /// One transaction with `body`, folded into its [`Delivery`].
+    fn send_body(&mut self, envelope: Envelope, body: Body<'_>) -> Result<Delivery, DriverError> {
         self.ensure_open()?;
         let now = self.now();
         self.client.send(now, envelope)?;
         let mut fold = DeliveryFold::new();
-        self.run(Some(Body::bytes(body.into())), &mut |e| fold.on_event(e))?;
+        self.run(Some(body), &mut |e| fold.on_event(e))?;
         fold.finish().ok_or(DriverError::Closed)
     }
 

@@ -145,17 +145,8 @@ impl Connection {
         envelope: Envelope,
         body: impl AsyncRead + Unpin,
     ) -> Result<Delivery, DriverError> {
-        self.begin()?;
-        let now = self.clock.now();
-        if let Err(e) = self.client.send(now, envelope) {
-            self.status = Status::Idle;
-            return Err(e.into());
-        }
         let mut body = body;
-        self.body_buf.clear();
-        let out = self.drive(Goal::Ready, Some(&mut body), None).await;
-        self.status = Status::Idle;
-        out?.fold.finish().ok_or(DriverError::Closed)
+        self.send_with(envelope, &mut body, None).await
     }
 
     /// [`send`](Connection::send) for a message already in memory: its bytes go to
@@ -165,16 +156,27 @@ impl Connection {
         envelope: Envelope,
         body: impl Into<bytes::Bytes>,
     ) -> Result<Delivery, DriverError> {
+        let mut nothing_more = tokio::io::empty();
+        self.send_with(envelope, &mut nothing_more, Some(body.into()))
+            .await
+    }
+
+    /// One transaction: `first` (when given), then `body` to its end, folded into
+    /// its [`Delivery`].
+    async fn send_with<B: AsyncRead + Unpin>(
+        &mut self,
+        envelope: Envelope,
+        body: &mut B,
+        first: Option<bytes::Bytes>,
+    ) -> Result<Delivery, DriverError> {
         self.begin()?;
         let now = self.clock.now();
         if let Err(e) = self.client.send(now, envelope) {
             self.status = Status::Idle;
             return Err(e.into());
         }
-        let mut nothing_more = tokio::io::empty();
-        let out = self
-            .drive(Goal::Ready, Some(&mut nothing_more), Some(body.into()))
-            .await;
+        self.body_buf.clear();
+        let out = self.drive(Goal::Ready, Some(body), first).await;
         self.status = Status::Idle;
         out?.fold.finish().ok_or(DriverError::Closed)
     }
