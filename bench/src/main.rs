@@ -54,6 +54,12 @@ enum Cmd {
         #[arg(long)]
         quick: bool,
     },
+    /// Times the named in-process ops (ids as in `callgrind-child`) and prints ns per
+    /// call: a quick look while working on one of them.
+    Time {
+        /// Op ids, e.g. `ours-1line stalwart-1line`.
+        ids: Vec<String>,
+    },
     /// Prints RSS and heap per idle core session for N sessions (used by the bench).
     #[command(hide = true)]
     IdleRss {
@@ -74,6 +80,12 @@ fn main() {
         Cmd::Micro { quick } => sections::all(quick, true, false),
         Cmd::Net { quick } => sections::all(quick, false, true),
         Cmd::CallgrindChild { specs } => callgrind::child(&specs),
+        Cmd::Time { ids } => {
+            let effort = timing::Effort::new(false);
+            for id in ids {
+                println!("{id}: {:.1} ns", micro::time_op(&effort, &id));
+            }
+        }
         Cmd::IdleRss { n } => alloc::idle_rss_child(n),
     }
 }

@@ -30,7 +30,17 @@ fn ours_parser() -> ReplyParser {
 }
 
 /// Ours: feed `input` in pieces of `step` bytes; exactly one reply must come out.
+/// Fed whole, that is one call (as [`stalwart_feed`] does for Stalwart).
 fn ours_feed(p: &mut ReplyParser, input: &[u8], step: usize) -> smtp_proto::Reply {
+    if step >= input.len() {
+        let mut s = input;
+        let r = p
+            .parse(&mut s)
+            .expect("valid reply")
+            .expect("a complete reply");
+        assert!(s.is_empty());
+        return r;
+    }
     let mut got = None;
     for piece in input.chunks(step) {
         let mut s = piece;
@@ -47,6 +57,11 @@ fn ours_feed(p: &mut ReplyParser, input: &[u8], step: usize) -> smtp_proto::Repl
 /// Stalwart: the same, with `ResponseReceiver` (reset after each reply, as
 /// mail-send's `read_many` does).
 fn stalwart_feed(rx: &mut ResponseReceiver, input: &[u8], step: usize) -> (u16, usize) {
+    if step >= input.len() {
+        let r = rx.parse(&mut input.iter()).expect("a complete reply");
+        rx.reset();
+        return (r.code, r.message.len());
+    }
     let mut got = None;
     for piece in input.chunks(step) {
         let mut it = piece.iter();
@@ -119,7 +134,8 @@ fn ours_ehlo_step(step: usize) -> Box<dyn FnMut()> {
     let mut p = ours_parser();
     Box::new(move || {
         let r = ours_feed(&mut p, black_box(EHLO), step);
-        assert!(r.code == 250 && r.line_count() == 10);
+        // As Stalwart's check: the code, and that the text is all there.
+        assert!(r.code == 250 && r.raw_text().len() > 150);
         black_box(r);
     })
 }

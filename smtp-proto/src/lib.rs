@@ -163,6 +163,7 @@ pub mod command;
 pub mod data;
 pub mod error;
 pub mod escape;
+mod line_scan;
 pub mod reply;
 mod reply_text;
 #[doc = include_str!("rules.md")]

@@ -11,6 +11,7 @@ use bytes::{Bytes, BytesMut};
 use core::fmt;
 
 use crate::escape::Escaped;
+use crate::line_scan::{first_lf, first_line_break_or_nul};
 use crate::reply_text::{ReplyText, INLINE_TEXT};
 
 /// Default bound on one reply line, CRLF included (RFC 5321 §4.5.3.1.5 asks for 512;
@@ -38,6 +39,7 @@ impl EnhancedCode {
 
     /// Reads an enhanced code at the start of a reply text (RFC 2034 §4: followed by a
     /// space, the end of the line or the end of the text).
+    #[inline(always)]
     fn at_start(text: &[u8]) -> Option<EnhancedCode> {
         let (code, len) = EnhancedCode::scan(text)?;
         matches!(text.get(len), None | Some(b' ' | b'\n')).then_some(code)
@@ -45,17 +47,16 @@ impl EnhancedCode {
 
     /// `class.subject.detail` at the start of `b`, in one pass over its bytes: the
     /// code and how many bytes it took.
+    #[inline(always)]
     fn scan(b: &[u8]) -> Option<(EnhancedCode, usize)> {
-        let class = *b.first()?;
-        if !matches!(class, b'2' | b'4' | b'5') || b.get(1) != Some(&b'.') {
+        let (&class, rest) = b.split_first()?;
+        if !matches!(class, b'2' | b'4' | b'5') {
             return None;
         }
-        let (subject, n) = digits_1_3(&b[2..])?;
-        let rest = &b[2 + n..];
-        if rest.first() != Some(&b'.') {
-            return None;
-        }
-        let (detail, m) = digits_1_3(&rest[1..])?;
+        let rest = rest.strip_prefix(b".")?;
+        let (subject, n) = digits_1_3(rest)?;
+        let rest = rest[n..].strip_prefix(b".")?;
+        let (detail, m) = digits_1_3(rest)?;
         let code = EnhancedCode {
             class: class - b'0',
             subject,
@@ -323,19 +324,37 @@ impl ReplyParser {
     /// reply completed yet. After an error the parser stays failed (every later call
     /// returns the same error) and the bytes consumed are unspecified.
     pub fn parse(&mut self, input: &mut &[u8]) -> Result<Option<Reply>, ReplyError> {
+        if self.buf.is_empty() && self.failed.is_none() {
+            if let Some((reply, take)) = self.short_reply(input) {
+                *input = &input[take..];
+                return Ok(Some(reply));
+            }
+        }
+        self.parse_lines(input)
+    }
+
+    /// [`ReplyParser::parse`] past its shortest path: line by line, each either whole
+    /// in `input` ([`ReplyParser::whole_line`]) or buffered until its end arrives.
+    /// Kept out of line so that the shortest path pays none of its set-up.
+    #[inline(never)]
+    fn parse_lines(&mut self, input: &mut &[u8]) -> Result<Option<Reply>, ReplyError> {
         if let Some(e) = &self.failed {
             return Err(e.clone());
         }
         while !input.is_empty() {
+            // Where the first LF is, when the fast path already knows there is none.
+            let mut lf = None;
             if self.buf.len() == self.line_start {
                 match self.whole_line(input) {
-                    Ok(Line::Reply(reply)) => return Ok(Some(reply)),
+                    Ok(Line::Last(code)) => return Ok(Some(self.finish_reply(code))),
+                    Ok(Line::Short(reply)) => return Ok(Some(reply)),
                     Ok(Line::More) => continue,
+                    Ok(Line::NoBreak) => lf = Some(None),
                     Ok(Line::Buffer) => {}
                     Err(e) => return Err(self.fail(e)),
                 }
             }
-            let (take, complete) = match memchr::memchr(b'\n', input) {
+            let (take, complete) = match lf.unwrap_or_else(|| first_lf(input)) {
                 Some(i) => (i + 1, true),
                 None => (input.len(), false),
             };
@@ -402,7 +421,7 @@ impl ReplyParser {
     /// exactly what is wrong.
     fn whole_line(&mut self, input: &mut &[u8]) -> Result<Line, ReplyError> {
         let Some(i) = first_line_break_or_nul(input) else {
-            return Ok(Line::Buffer);
+            return Ok(Line::NoBreak);
         };
         let take = match input[i] {
             b'\n' => i + 1,
@@ -420,7 +439,7 @@ impl ReplyParser {
             // A one-line reply whose text fits inline never touches the buffer.
             if let Some(text) = ReplyText::inline(text) {
                 *input = &input[take..];
-                return Ok(Line::Reply(self.reply_of(code, text)));
+                return Ok(Line::Short(self.reply_of(code, text)));
             }
         }
         if self.buf.capacity() - self.buf.len() < text.len() + 1 {
@@ -434,7 +453,56 @@ impl ReplyParser {
             self.line_start = self.buf.len();
             return Ok(Line::More);
         }
-        Ok(Line::Reply(self.finish_reply(code)))
+        Ok(Line::Last(code))
+    }
+
+    /// The shortest path, for the commonest reply (every MAIL, RCPT and DATA reply
+    /// of a transaction): one line `code SP text CRLF` whose text fits inline,
+    /// arriving whole at an idle parser. It looks at no more than that line's bytes
+    /// and builds the reply in place; anything else (a continuation, a longer text, a
+    /// control byte, a limit) is declined (`None`) for [`ReplyParser::whole_line`]
+    /// and the buffering path, which give the same reply or the exact error. Returns
+    /// the reply and the bytes it took. (A mutant that only makes it decline is
+    /// equivalent, as for `whole_line`.)
+    #[inline(always)]
+    fn short_reply(&self, input: &[u8]) -> Option<(Reply, usize)> {
+        let head = input.get(..4)?;
+        if head[3] != b' ' {
+            return None;
+        }
+        let code = parse_code(head)?;
+        // The text and its line end, when the text fits inline.
+        let window = &input[4..input.len().min(4 + INLINE_TEXT + 2)];
+        let end = first_line_break_or_nul(window)?;
+        let take = 4 + match (window[end], window.get(end + 1)) {
+            (b'\n', _) => end + 1,
+            (b'\r', Some(b'\n')) => end + 2,
+            _ => return None, // a NUL or a bare CR: the general path reports it
+        };
+        if take > self.limits.max_line || take > self.limits.max_reply {
+            return None;
+        }
+        let text = &window[..end];
+        let enhanced = self.enhanced_code(code, text);
+        let text = ReplyText::inline(text)?;
+        Some((
+            Reply {
+                code,
+                enhanced,
+                text,
+            },
+            take,
+        ))
+    }
+
+    /// The enhanced code at the start of `text`, when enhanced codes are on and its
+    /// class is the reply code's first digit (RFC 3463 §2, RFC 2034 §4).
+    #[inline(always)]
+    fn enhanced_code(&self, code: u16, text: &[u8]) -> Option<EnhancedCode> {
+        if !self.enhanced {
+            return None;
+        }
+        EnhancedCode::at_start(text).filter(|e| u16::from(e.class) == code / 100)
     }
 
     /// Handles the line at `line_start` (ending in LF); returns the reply when it was
@@ -448,7 +516,8 @@ impl ReplyParser {
             end -= 1;
         }
         let line = &self.buf[start..end];
-        if let Some(i) = memchr::memchr2(0, b'\r', line) {
+        // The line holds no LF: the first break found is a CR or a NUL.
+        if let Some(i) = first_line_break_or_nul(line) {
             return Err(ReplyError::ControlByte { byte: line[i] });
         }
         let (code, last) = line_head(line, self.code)?;
@@ -483,11 +552,7 @@ impl ReplyParser {
         self.line_start = 0;
         self.code = None;
         self.reply_len = 0;
-        let enhanced = if self.enhanced {
-            EnhancedCode::at_start(&text).filter(|e| u16::from(e.class) == code / 100)
-        } else {
-            None
-        };
+        let enhanced = self.enhanced_code(code, &text);
         Reply {
             code,
             enhanced,
@@ -498,13 +563,15 @@ impl ReplyParser {
 
 /// A line's code and whether it is the reply's last (RFC 5321 §4.2: `code SP` or the
 /// code alone ends it, `code -` continues it); every line has the first's code.
+#[inline(always)]
 fn line_head(line: &[u8], first: Option<u16>) -> Result<(u16, bool), ReplyError> {
-    let shown = || alloc::format!("{}", Escaped(&line[..line.len().min(80)]));
-    let code = parse_code(line).ok_or_else(|| ReplyError::BadCode { line: shown() })?;
+    let Some(code) = parse_code(line) else {
+        return Err(bad_line(line, true));
+    };
     let last = match line.get(3) {
         None | Some(b' ') => true,
         Some(b'-') => false,
-        Some(_) => return Err(ReplyError::BadSeparator { line: shown() }),
+        Some(_) => return Err(bad_line(line, false)),
     };
     match first {
         Some(first) if first != code => Err(ReplyError::MixedCodes { first, got: code }),
@@ -512,26 +579,31 @@ fn line_head(line: &[u8], first: Option<u16>) -> Result<(u16, bool), ReplyError>
     }
 }
 
-/// (A mutant that makes this find the wrong byte, or none, only sends the line to the
-/// buffering path: equivalent, as for [`ReplyParser::whole_line`].)
-/// Where the first LF, CR or NUL of `input` is: a plain loop over the first bytes (a
-/// reply line is usually short, and `memchr`'s setup would cost more than it saves),
-/// `memchr3` past them.
-fn first_line_break_or_nul(input: &[u8]) -> Option<usize> {
-    const SHORT: usize = 64;
-    let head = &input[..input.len().min(SHORT)];
-    let is_break = |&b: &u8| b <= b'\r' && (b == b'\n' || b == b'\r' || b == 0);
-    head.iter()
-        .position(is_break)
-        .or_else(|| memchr::memchr3(b'\n', b'\r', 0, &input[head.len()..]).map(|i| i + head.len()))
+/// The error for a line whose code (`code`) or separator is malformed, showing its
+/// first 80 bytes escaped. Out of line: it is never on a well-formed reply's path.
+#[cold]
+#[inline(never)]
+fn bad_line(line: &[u8], code: bool) -> ReplyError {
+    let line = alloc::format!("{}", Escaped(&line[..line.len().min(80)]));
+    if code {
+        ReplyError::BadCode { line }
+    } else {
+        ReplyError::BadSeparator { line }
+    }
 }
 
 /// What the fast path made of a line.
 enum Line {
-    /// It was the reply's last.
-    Reply(Reply),
+    /// It was the reply's last; its text is in the buffer.
+    Last(u16),
+    /// It was the reply's only line, and its text is inline.
+    Short(Reply),
     /// More lines follow.
     More,
+    /// `input` holds no LF, CR or NUL at all: the buffering path takes all of it
+    /// without looking again. (Answering [`Line::Buffer`] instead is equivalent,
+    /// only slower.)
+    NoBreak,
     /// The buffering path takes it.
     Buffer,
 }
@@ -542,23 +614,43 @@ enum Line {
 const REPLY_BUFFER_STEP: usize = 128;
 
 /// Three digits, the first 2–5 (RFC 5321 §4.2).
+#[inline(always)]
 fn parse_code(line: &[u8]) -> Option<u16> {
-    let d = line.get(..3)?;
-    if !d.iter().all(u8::is_ascii_digit) || !(b'2'..=b'5').contains(&d[0]) {
+    let &[a, b, c, ..] = line else {
+        return None;
+    };
+    let (a, b, c) = (
+        a.wrapping_sub(b'0'),
+        b.wrapping_sub(b'0'),
+        c.wrapping_sub(b'0'),
+    );
+    if !(2..=5).contains(&a) || b > 9 || c > 9 {
         return None;
     }
-    Some(u16::from(d[0] - b'0') * 100 + u16::from(d[1] - b'0') * 10 + u16::from(d[2] - b'0'))
+    Some(u16::from(a) * 100 + u16::from(b) * 10 + u16::from(c))
 }
 
 /// One to three decimal digits at the start of `b` (a fourth is refused): the value
-/// and how many digits.
+/// and how many digits. Read digit by digit, with no loop: it runs for every reply.
+#[inline(always)]
 fn digits_1_3(b: &[u8]) -> Option<(u16, usize)> {
-    let n = b.iter().take(4).take_while(|d| d.is_ascii_digit()).count();
-    if n == 0 || n > 3 {
+    let digit = |i: usize| {
+        b.get(i)
+            .map(|&d| d.wrapping_sub(b'0'))
+            .filter(|&d| d <= 9)
+            .map(u16::from)
+    };
+    let first = digit(0)?;
+    let Some(second) = digit(1) else {
+        return Some((first, 1));
+    };
+    let Some(third) = digit(2) else {
+        return Some((first * 10 + second, 2));
+    };
+    if digit(3).is_some() {
         return None;
     }
-    let value = b[..n].iter().fold(0, |v, &d| v * 10 + u16::from(d - b'0'));
-    Some((value, n))
+    Some((first * 100 + second * 10 + third, 3))
 }
 
 #[cfg(test)]

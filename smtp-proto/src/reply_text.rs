@@ -31,7 +31,7 @@ impl ReplyText {
             .ok()
             .filter(|&n| usize::from(n) <= INLINE_TEXT)?;
         let mut bytes = [0; INLINE_TEXT];
-        bytes[..text.len()].copy_from_slice(text);
+        copy_short(text, &mut bytes);
         Some(ReplyText::Inline { len, bytes })
     }
 
@@ -47,6 +47,27 @@ impl ReplyText {
             ReplyText::Shared(b) => b.clone(),
             ReplyText::Inline { .. } => Bytes::copy_from_slice(self),
         }
+    }
+}
+
+/// Copies `text` (at most [`INLINE_TEXT`] bytes) to the front of `to` with at most
+/// two fixed-size copies that may overlap (the first and the last 16, 8, 4 or 2
+/// bytes), instead of a call to `memcpy` for a few bytes: this runs for every short
+/// reply.
+#[inline(always)]
+fn copy_short(text: &[u8], to: &mut [u8; INLINE_TEXT]) {
+    fn ends<const N: usize>(text: &[u8], to: &mut [u8]) {
+        let n = text.len();
+        to[..N].copy_from_slice(&text[..N]);
+        to[n - N..n].copy_from_slice(&text[n - N..]);
+    }
+    match text.len() {
+        16.. => ends::<16>(text, to),
+        8.. => ends::<8>(text, to),
+        4.. => ends::<4>(text, to),
+        2.. => ends::<2>(text, to),
+        1 => to[0] = text[0],
+        0 => {}
     }
 }
 
@@ -92,6 +113,17 @@ mod tests {
             ReplyText::Inline { len: 2, .. }
         ));
         assert_eq!(&ReplyText::copy_from(b"").to_bytes()[..], b"");
+    }
+
+    #[test]
+    fn short_copies_keep_every_byte_at_every_length() {
+        let source: [u8; INLINE_TEXT] = core::array::from_fn(|i| i as u8 + 1);
+        for n in 0..=INLINE_TEXT {
+            let mut to = [0; INLINE_TEXT];
+            copy_short(&source[..n], &mut to);
+            assert_eq!(&to[..n], &source[..n], "length {n}");
+            assert!(to[n..].iter().all(|&b| b == 0), "length {n}");
+        }
     }
 
     #[test]
