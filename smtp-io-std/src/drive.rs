@@ -23,9 +23,6 @@ enum Direction {
     Write,
 }
 
-/// Body bytes read from a reader at a time, at most.
-const BODY_READ: usize = 64 * 1024;
-
 /// The body of a `send` while the engine wants it.
 pub(crate) struct Body<'a> {
     /// Where the rest comes from; `None` for a message given whole.
@@ -123,7 +120,13 @@ impl Connection {
             }
             let next = match (b.pending.take(), b.reader.as_mut()) {
                 (Some(p), _) => Some(p),
-                (None, Some(reader)) => self.read_body(&mut **reader, cap)?,
+                (None, Some(reader)) => {
+                    let (chunk, eof) = self.read_body(&mut **reader, cap)?;
+                    if eof {
+                        b.reader = None; // no read after the end was seen
+                    }
+                    chunk
+                }
                 (None, None) => None,
             };
             let Some(chunk) = next else {
@@ -141,27 +144,32 @@ impl Connection {
         Ok(())
     }
 
-    /// Reads up to `cap` body bytes (filling short reads, at most [`BODY_READ`]),
-    /// `None` at EOF. One buffer is reused; the engine keeps a copy of what it takes.
+    /// Reads body bytes until `cap` (the engine's body capacity) are held or the
+    /// reader ends: the chunk (`None` when nothing was read) and whether the end was
+    /// seen. Filling up to the capacity makes a body that fits one BDAT chunk, and
+    /// is read to its end, go as a single `BDAT n LAST` (rule 14), as the tokio
+    /// driver does. One buffer is reused per connection, zeroed only when it grows
+    /// (to at most `max_pending_body`); the engine keeps a copy of what it takes.
     fn read_body(
         &mut self,
         reader: &mut dyn Read,
         cap: usize,
-    ) -> Result<Option<Bytes>, DriverError> {
-        let cap = cap.min(BODY_READ);
+    ) -> Result<(Option<Bytes>, bool), DriverError> {
         if self.body_buf.len() < cap {
             self.body_buf.resize(cap, 0);
         }
         let mut filled = 0;
-        while filled < cap {
+        let mut eof = false;
+        while filled < cap && !eof {
             match reader.read(&mut self.body_buf[filled..cap]) {
-                Ok(0) => break,
+                Ok(0) => eof = true,
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(DriverError::Io(e)),
             }
         }
-        Ok((filled > 0).then(|| Bytes::copy_from_slice(&self.body_buf[..filled])))
+        let chunk = (filled > 0).then(|| Bytes::copy_from_slice(&self.body_buf[..filled]));
+        Ok((chunk, eof))
     }
 
     /// Time left until the engine's next deadline (`None`: no deadline runs).

@@ -337,9 +337,9 @@ fn traces_reach_the_hook_with_secrets_redacted() {
     );
 }
 
-#[test]
-fn bdat_chunks_follow_the_engine_not_the_reads() {
-    let (addr, server) = peer::serve(|p| {
+/// A CHUNKING server that answers every BDAT chunk and returns their sizes.
+fn bdat_sizes_server() -> (std::net::SocketAddr, std::thread::JoinHandle<Vec<usize>>) {
+    peer::serve(|p| {
         p.open(&["PIPELINING", "CHUNKING"]);
         p.expect("MAIL");
         p.expect("RCPT");
@@ -358,25 +358,55 @@ fn bdat_chunks_follow_the_engine_not_the_reads() {
         p.expect("QUIT");
         p.send("221 bye\r\n");
         sizes
-    });
-    /// Hands out at most 100 bytes a read.
-    struct Trickle(usize);
-    impl Read for Trickle {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            let n = buf.len().min(100).min(self.0);
-            buf[..n].fill(b'a');
-            if n > 0 && n == self.0 {
-                buf[n - 1] = b'\n';
-            }
-            self.0 -= n;
-            Ok(n)
+    })
+}
+
+/// Hands out at most `step` bytes a read, `len` in all, the last one an LF.
+struct Trickle {
+    len: usize,
+    step: usize,
+}
+impl Read for Trickle {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = buf.len().min(self.step).min(self.len);
+        buf[..n].fill(b'a');
+        if n > 0 && n == self.len {
+            buf[n - 1] = b'\n';
         }
+        self.len -= n;
+        Ok(n)
     }
+}
+
+#[test]
+fn a_body_that_fits_one_chunk_is_one_bdat_last_whatever_the_reads() {
+    let (addr, server) = bdat_sizes_server();
+    let mut c = Connection::options(config()).connect(addr, T).unwrap();
+    let body = Trickle {
+        len: 100 * 1024,
+        step: 64 * 1024,
+    };
+    let d = c.send(envelope(&["b@example.net"]), &mut { body }).unwrap();
+    assert!(d.all_accepted(), "{d:?}");
+    c.quit().unwrap();
+    // The bare LF at the end became CRLF.
+    assert_eq!(server.join().unwrap(), vec![100 * 1024 + 1]);
+}
+
+#[test]
+fn bdat_chunks_follow_the_engine_not_the_reads() {
+    let (addr, server) = bdat_sizes_server();
     let mut cfg = config();
     cfg.max_bdat_chunk = 1000;
     let mut c = Connection::options(cfg).connect(addr, T).unwrap();
     let d = c
-        .send(envelope(&["b@example.net"]), &mut Trickle(5000))
+        .send(
+            envelope(&["b@example.net"]),
+            &mut Trickle {
+                len: 5000,
+                step: 100,
+            },
+        )
         .unwrap();
     assert!(d.all_accepted(), "{d:?}");
     c.quit().unwrap();
