@@ -62,7 +62,7 @@ impl Domain {
         if s.len() > MAX_DOMAIN {
             return Err(AddressError::DomainTooLong);
         }
-        for label in s.split('.') {
+        for label in dot_separated(s) {
             check_label(label)?;
         }
         Ok(Domain(String::from(s)))
@@ -366,6 +366,10 @@ fn strip_brackets(s: &str) -> Result<&str, AddressError> {
 
 /// No control characters anywhere (CR and LF above all: they would end the line).
 fn forbid_controls(s: &str) -> Result<(), AddressError> {
+    // ASCII text has no control character when no byte is below 0x20 or is DEL.
+    if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return Ok(());
+    }
     match s.chars().find(|c| c.is_control()) {
         Some(c) => Err(AddressError::ForbiddenChar(c)),
         None => Ok(()),
@@ -388,6 +392,14 @@ fn split_at(s: &str) -> Option<usize> {
     at
 }
 
+/// The parts of `s` between dots (a dot-string's atoms, a domain's labels). A
+/// predicate, not `split('.')`: for the few bytes of a label a byte loop is cheaper
+/// than setting up a `memchr` search per part.
+#[allow(clippy::manual_pattern_char_comparison)] // on purpose: see above
+fn dot_separated(s: &str) -> impl Iterator<Item = &str> {
+    s.split(|c: char| c == '.')
+}
+
 /// RFC 5321 §4.1.2 Local-part = Dot-string / Quoted-string, plus UTF-8 (RFC 6531 §3.3).
 fn check_local_part(local: &str) -> Result<(), AddressError> {
     if local.is_empty() {
@@ -399,7 +411,7 @@ fn check_local_part(local: &str) -> Result<(), AddressError> {
     if let Some(inner) = local.strip_prefix('"') {
         return check_quoted(inner);
     }
-    for atom in local.split('.') {
+    for atom in dot_separated(local) {
         if atom.is_empty() {
             return Err(AddressError::BadLocalPart(
                 "empty atom (leading, trailing or double dot)",
@@ -441,11 +453,37 @@ fn check_quoted(inner: &str) -> Result<(), AddressError> {
     Ok(())
 }
 
-/// RFC 5322 atext, plus any non-ASCII character (RFC 6531 §3.3).
+/// RFC 5322 atext, plus any non-ASCII character that is not white space (RFC 6531
+/// §3.3). ASCII is decided by a `match` on the byte (no search through a string per
+/// character: every address of every message goes through here).
 fn is_atext(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-        || "!#$%&'*+-/=?^_`{|}~".contains(c)
-        || (!c.is_ascii() && !c.is_whitespace())
+    match u8::try_from(c) {
+        Ok(b) if b.is_ascii() => {
+            b.is_ascii_alphanumeric()
+                || matches!(
+                    b,
+                    b'!' | b'#'
+                        | b'$'
+                        | b'%'
+                        | b'&'
+                        | b'\''
+                        | b'*'
+                        | b'+'
+                        | b'-'
+                        | b'/'
+                        | b'='
+                        | b'?'
+                        | b'^'
+                        | b'_'
+                        | b'`'
+                        | b'{'
+                        | b'|'
+                        | b'}'
+                        | b'~'
+                )
+        }
+        _ => !c.is_whitespace(),
+    }
 }
 
 /// RFC 5321 §4.1.2 sub-domain = Let-dig [Ldh-str], or a U-label (RFC 6531).
@@ -461,9 +499,16 @@ fn check_label(label: &str) -> Result<(), AddressError> {
             "label starts or ends with a hyphen",
         ));
     }
+    let ldh = |b: u8| b.is_ascii_alphanumeric() || b == b'-';
     let ok =
         |c: char| c.is_ascii_alphanumeric() || c == '-' || (!c.is_ascii() && c.is_alphanumeric());
-    if !label.chars().all(ok) {
+    // An ASCII label (the common case) is checked byte by byte, without decoding.
+    let valid = if label.is_ascii() {
+        label.bytes().all(ldh)
+    } else {
+        label.chars().all(ok)
+    };
+    if !valid {
         return Err(AddressError::BadDomain("character not allowed in a label"));
     }
     Ok(())
@@ -491,6 +536,41 @@ fn parse_literal(inner: &str) -> Result<AddressLiteral, AddressError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn atext_is_exactly_rfc_5322s_plus_non_ascii_that_is_not_space() {
+        const SPECIALS: &str = "!#$%&'*+-/=?^_`{|}~";
+        for b in 0..=0x7fu8 {
+            let c = char::from(b);
+            let want = b.is_ascii_alphanumeric() || SPECIALS.contains(c);
+            assert_eq!(is_atext(c), want, "{b:#x}");
+        }
+        assert!(is_atext('é') && is_atext('中'));
+        assert!(!is_atext('\u{2003}') && !is_atext('\u{a0}'));
+    }
+
+    #[test]
+    fn controls_are_refused_in_ascii_and_beyond() {
+        assert_eq!(forbid_controls("a b~"), Ok(()));
+        assert_eq!(forbid_controls("é中"), Ok(()));
+        for bad in ["a\x7f", "\x1fa", "a\r\n", "é\u{85}", "\0"] {
+            let c = bad.chars().find(|c| c.is_control()).unwrap();
+            assert_eq!(
+                forbid_controls(bad),
+                Err(AddressError::ForbiddenChar(c)),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn labels_are_ldh_in_ascii_and_alphanumeric_beyond() {
+        assert_eq!(check_label("a-0Z"), Ok(()));
+        assert_eq!(check_label("bücher"), Ok(()));
+        for bad in ["a_b", "a.b", "a b", "ü_", "a+"] {
+            assert!(check_label(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn quoted_local_parts_keep_their_at_signs_and_escapes() {
