@@ -24,9 +24,9 @@ pub struct Connection {
     pub(crate) upgrade: Option<TlsUpgrade>,
     pub(crate) trace: Option<TraceHook>,
     pub(crate) read_buf: Box<[u8]>,
-    /// Reused for body reads from a reader: sized (and zeroed) when a
-    /// [`send`](Connection::send) needs more than it has, up to the engine's body
-    /// capacity (`Config::max_pending_body`).
+    /// Reused for body reads from a reader: grown (and zeroed where it grows) when a
+    /// [`send`](Connection::send)'s body fills it, up to the engine's body capacity
+    /// (`Config::max_pending_body`).
     pub(crate) body_buf: Vec<u8>,
     /// The engine said `Closed`: with this error (`None` after QUIT).
     pub(crate) closed: Option<Option<Error>>,

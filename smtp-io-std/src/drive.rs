@@ -23,6 +23,9 @@ enum Direction {
     Write,
 }
 
+/// The body read buffer's first size; it doubles when a body fills it.
+const BODY_BUF_START: usize = 16 * 1024;
+
 /// The body of a `send` while the engine wants it.
 pub(crate) struct Body<'a> {
     /// Where the rest comes from; `None` for a message given whole.
@@ -148,20 +151,24 @@ impl Connection {
     /// reader ends: the chunk (`None` when nothing was read) and whether the end was
     /// seen. Filling up to the capacity makes a body that fits one BDAT chunk, and
     /// is read to its end, go as a single `BDAT n LAST` (rule 14), as the tokio
-    /// driver does. One buffer is reused per connection, zeroed only when it grows
-    /// (to at most `max_pending_body`); the engine keeps a copy of what it takes.
+    /// driver does. One buffer is reused per connection: it starts at
+    /// [`BODY_BUF_START`] and doubles (up to `cap`, so `max_pending_body`) only when a
+    /// body fills it, and only its new part is zeroed, once. The engine keeps a copy
+    /// of what it takes.
     fn read_body(
         &mut self,
         reader: &mut dyn Read,
         cap: usize,
     ) -> Result<(Option<Bytes>, bool), DriverError> {
-        if self.body_buf.len() < cap {
-            self.body_buf.resize(cap, 0);
-        }
         let mut filled = 0;
         let mut eof = false;
         while filled < cap && !eof {
-            match reader.read(&mut self.body_buf[filled..cap]) {
+            if filled == self.body_buf.len() {
+                let grown = (filled * 2).max(BODY_BUF_START).min(cap);
+                self.body_buf.resize(grown, 0);
+            }
+            let end = self.body_buf.len().min(cap);
+            match reader.read(&mut self.body_buf[filled..end]) {
                 Ok(0) => eof = true,
                 Ok(n) => filled += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

@@ -38,8 +38,9 @@
 //! Memory: a message already in memory goes with
 //! [`send_bytes`](Connection::send_bytes), as slices of its own buffer (no copy, no
 //! read buffer); [`send`](Connection::send) streams from any reader through one
-//! buffer as large as the engine takes at once (`Config::max_pending_body`, 256 KiB
-//! by default), zeroed only when it grows: a body that fits goes as one BDAT chunk.
+//! buffer that starts at 16 KiB and doubles when a body fills it, up to what the
+//! engine takes at once (`Config::max_pending_body`, 256 KiB by default), zeroed
+//! only where it grows: a body that fits goes as one BDAT chunk.
 //! Replies are read 2 KiB at a
 //! time, so an idle connection holds under 4 KiB of heap with the engine's buffers
 //! (`tests/memory.rs` measures it).

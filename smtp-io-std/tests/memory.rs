@@ -53,9 +53,9 @@ const POSTFIX_EHLO: &[&str] = &[
     "CHUNKING",
 ];
 
-#[test]
-fn an_idle_connection_holds_at_most_four_kib() {
-    let (addr, server) = peer::serve(|p| {
+/// One CHUNKING message, answered, then QUIT.
+fn serve_one_message() -> (std::net::SocketAddr, std::thread::JoinHandle<()>) {
+    peer::serve(|p| {
         p.open(POSTFIX_EHLO);
         p.expect("MAIL");
         p.expect("RCPT");
@@ -65,7 +65,21 @@ fn an_idle_connection_holds_at_most_four_kib() {
         p.send("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.0.0 Ok: queued as 4ZXYZ1\r\n");
         p.expect("QUIT");
         p.send("221 2.0.0 Bye\r\n");
-    });
+    })
+}
+
+fn envelope() -> Envelope {
+    Envelope::new(
+        ReversePath::parse("sender@example.org").unwrap(),
+        vec![Recipient::new(
+            ForwardPath::parse("rcpt@example.net").unwrap(),
+        )],
+    )
+}
+
+#[test]
+fn an_idle_connection_holds_at_most_four_kib() {
+    let (addr, server) = serve_one_message();
     let start = live();
     let mut config = Config::new(Host::parse("client.example").unwrap());
     config.tls = TlsMode::None;
@@ -73,14 +87,8 @@ fn an_idle_connection_holds_at_most_four_kib() {
         .connect(addr, Duration::from_secs(10))
         .unwrap();
     let after_open = live() - start;
-    let env = Envelope::new(
-        ReversePath::parse("sender@example.org").unwrap(),
-        vec![Recipient::new(
-            ForwardPath::parse("rcpt@example.net").unwrap(),
-        )],
-    );
     let d = c
-        .send_bytes(env, &b"Subject: t\r\n\r\nHello.\r\n"[..])
+        .send_bytes(envelope(), &b"Subject: t\r\n\r\nHello.\r\n"[..])
         .unwrap();
     assert!(d.all_accepted(), "{d:?}");
     let after_send = live() - start;
@@ -91,6 +99,27 @@ fn an_idle_connection_holds_at_most_four_kib() {
     );
     assert!(after_open <= 4096, "after EHLO: {after_open} bytes");
     assert!(after_send <= 4096, "after a message: {after_send} bytes");
+    c.quit().unwrap();
+    server.join().unwrap();
+}
+
+#[test]
+fn a_short_body_from_a_reader_takes_a_short_read_buffer() {
+    let (addr, server) = serve_one_message();
+    let body = [&b"Subject: t\r\n\r\n"[..], &[b'x'; 1000], b"\r\n"].concat();
+    let start = live();
+    let mut config = Config::new(Host::parse("client.example").unwrap());
+    config.tls = TlsMode::None;
+    let mut c = Connection::options(config)
+        .connect(addr, Duration::from_secs(10))
+        .unwrap();
+    let d = c.send(envelope(), &mut &body[..]).unwrap();
+    assert!(d.all_accepted(), "{d:?}");
+    let held = live() - start;
+    // The read buffer starts at 16 KiB: a 1 KiB body does not grow it to the
+    // engine's whole capacity (256 KiB).
+    assert!(held > 16 * 1024, "{held} bytes: the read buffer is kept");
+    assert!(held <= 16 * 1024 + 4096, "{held} bytes");
     c.quit().unwrap();
     server.join().unwrap();
 }

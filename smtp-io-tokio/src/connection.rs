@@ -161,13 +161,13 @@ impl Connection {
             .await
     }
 
-    /// One transaction: `first` (when given), then `body` to its end, folded into
-    /// its [`Delivery`].
+    /// One transaction with `whole` as the body when given, otherwise `body` read to
+    /// its end, folded into its [`Delivery`].
     async fn send_with<B: AsyncRead + Unpin>(
         &mut self,
         envelope: Envelope,
         body: &mut B,
-        first: Option<bytes::Bytes>,
+        whole: Option<bytes::Bytes>,
     ) -> Result<Delivery, DriverError> {
         self.begin()?;
         let now = self.clock.now();
@@ -176,7 +176,7 @@ impl Connection {
             return Err(e.into());
         }
         self.body_buf.clear();
-        let out = self.drive(Goal::Ready, Some(body), first).await;
+        let out = self.drive(Goal::Ready, Some(body), whole).await;
         self.status = Status::Idle;
         out?.fold.finish().ok_or(DriverError::Closed)
     }

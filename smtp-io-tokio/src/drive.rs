@@ -24,6 +24,10 @@ use crate::error::DriverError;
 /// pieces; what does not fit goes in the next write.
 const MAX_SLICES: usize = 64;
 
+/// Most room reserved for one body read: the buffer grows to the engine's capacity
+/// only as a long body fills it.
+const BODY_READ_STEP: usize = 16 * 1024;
+
 /// The body type of requests that carry none.
 pub(crate) type NoBody = tokio::io::Empty;
 
@@ -73,18 +77,21 @@ enum Stop {
 impl Connection {
     /// Drives the engine until `goal` (or the session's end), acting on every event
     /// of every input before waiting again.
+    /// `whole`, when given, is the whole body: `body` is then never read, and no read
+    /// buffer is taken.
     pub(crate) async fn drive<B: AsyncRead + Unpin>(
         &mut self,
         goal: Goal,
         body: Option<&mut B>,
-        first: Option<Bytes>,
+        whole: Option<Bytes>,
     ) -> Result<Outcome, DriverError> {
         let mut out = Outcome::default();
+        let ended = whole.is_some();
         let mut feed = body.map(|reader| Feed {
             reader,
             open: false,
-            pending: first.filter(|b| !b.is_empty()),
-            ended: false,
+            pending: whole.filter(|b| !b.is_empty()),
+            ended,
         });
         let mut ready = false;
         loop {
@@ -305,10 +312,15 @@ impl Connection {
             if held >= capacity {
                 return Ok((held, false));
             }
-            let room = capacity - held;
-            // No zeroing: `read_buf` reads into spare capacity. Once the engine has
-            // written the previous chunks, `reserve` reclaims the same allocation.
-            self.body_buf.reserve(room);
+            // Room in steps, so a short body never reserves the whole capacity (256
+            // KiB by default) and a long one grows the buffer as it comes.
+            let room = (capacity - held).min(BODY_READ_STEP);
+            // No zeroing: `read_buf` reads into spare capacity, taken only when there
+            // is none left. Once the engine has written the previous chunks,
+            // `reserve` reclaims the same allocation.
+            if self.body_buf.capacity() == held {
+                self.body_buf.reserve(room);
+            }
             let mut limited = (&mut self.body_buf).limit(room);
             let read = pin!(reader.read_buf(&mut limited));
             match read.poll(cx) {
