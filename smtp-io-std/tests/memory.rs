@@ -5,42 +5,17 @@
 
 mod peer;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::time::Duration;
 
 use smtp_io_std::Connection;
 use smtp_proto::{Config, Envelope, ForwardPath, Host, Recipient, ReversePath, TlsMode};
 
-struct Counting;
-
-thread_local! {
-    /// Heap bytes this thread allocated and not yet freed (frees of its blocks on
-    /// other threads are not seen: the driver frees its own).
-    static LIVE: Cell<isize> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = LIVE.try_with(|l| l.set(l.get() + layout.size() as isize));
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        let _ = LIVE.try_with(|l| l.set(l.get() - layout.size() as isize));
-        unsafe { System.dealloc(ptr, layout) };
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = LIVE.try_with(|l| l.set(l.get() + new_size as isize - layout.size() as isize));
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+#[path = "../../tests/src/thread_heap.rs"]
+mod thread_heap;
+use thread_heap::live;
 
 #[global_allocator]
-static ALLOC: Counting = Counting;
-
-fn live() -> isize {
-    LIVE.with(Cell::get)
-}
+static ALLOC: thread_heap::Counting = thread_heap::Counting;
 
 const POSTFIX_EHLO: &[&str] = &[
     "PIPELINING",
@@ -68,6 +43,15 @@ fn serve_one_message() -> (std::net::SocketAddr, std::thread::JoinHandle<()>) {
     })
 }
 
+/// A plain-text connection to `addr`, through EHLO.
+fn connect(addr: std::net::SocketAddr) -> Connection {
+    let mut config = Config::new(Host::parse("client.example").unwrap());
+    config.tls = TlsMode::None;
+    Connection::options(config)
+        .connect(addr, Duration::from_secs(10))
+        .unwrap()
+}
+
 fn envelope() -> Envelope {
     Envelope::new(
         ReversePath::parse("sender@example.org").unwrap(),
@@ -81,11 +65,7 @@ fn envelope() -> Envelope {
 fn an_idle_connection_holds_at_most_four_kib() {
     let (addr, server) = serve_one_message();
     let start = live();
-    let mut config = Config::new(Host::parse("client.example").unwrap());
-    config.tls = TlsMode::None;
-    let mut c = Connection::options(config)
-        .connect(addr, Duration::from_secs(10))
-        .unwrap();
+    let mut c = connect(addr);
     let after_open = live() - start;
     let d = c
         .send_bytes(envelope(), &b"Subject: t\r\n\r\nHello.\r\n"[..])
@@ -108,11 +88,7 @@ fn a_short_body_from_a_reader_takes_a_short_read_buffer() {
     let (addr, server) = serve_one_message();
     let body = [&b"Subject: t\r\n\r\n"[..], &[b'x'; 1000], b"\r\n"].concat();
     let start = live();
-    let mut config = Config::new(Host::parse("client.example").unwrap());
-    config.tls = TlsMode::None;
-    let mut c = Connection::options(config)
-        .connect(addr, Duration::from_secs(10))
-        .unwrap();
+    let mut c = connect(addr);
     let d = c.send(envelope(), &mut &body[..]).unwrap();
     assert!(d.all_accepted(), "{d:?}");
     let held = live() - start;

@@ -6,8 +6,6 @@
 //! to the connection. Allocation sizes are deterministic: exact assertions, not
 //! timings.
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener};
 use std::thread::JoinHandle;
@@ -16,34 +14,12 @@ use std::time::Duration;
 use smtp_io_tokio::Connection;
 use smtp_proto::{Config, Envelope, ForwardPath, Host, Recipient, ReversePath, TlsMode};
 
-struct Counting;
-
-thread_local! {
-    /// Heap bytes this thread allocated and not yet freed.
-    static LIVE: Cell<isize> = const { Cell::new(0) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let _ = LIVE.try_with(|l| l.set(l.get() + layout.size() as isize));
-        unsafe { System.alloc(layout) }
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        let _ = LIVE.try_with(|l| l.set(l.get() - layout.size() as isize));
-        unsafe { System.dealloc(ptr, layout) };
-    }
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let _ = LIVE.try_with(|l| l.set(l.get() + new_size as isize - layout.size() as isize));
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
+#[path = "../../tests/src/thread_heap.rs"]
+mod thread_heap;
+use thread_heap::live;
 
 #[global_allocator]
-static ALLOC: Counting = Counting;
-
-fn live() -> isize {
-    LIVE.with(Cell::get)
-}
+static ALLOC: thread_heap::Counting = thread_heap::Counting;
 
 /// A Postfix-like server for one connection and one CHUNKING message, then QUIT.
 fn serve_one_message() -> (SocketAddr, JoinHandle<()>) {
