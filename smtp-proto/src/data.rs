@@ -37,41 +37,122 @@ pub enum DataError {
     },
 }
 
-/// Bytes the fast path checks in one branch-free pass.
-const PLAIN_BLOCK: usize = 256;
+/// Byte pairs the fast path checks in one branch-free pass. A block with a bad line
+/// ending goes to the exact walk whole: bigger blocks merge their flags less often,
+/// smaller ones walk less text around a bad ending.
+const PLAIN_BLOCK: usize = 2048;
 
-/// A block's line endings need work (a CR not followed by LF, an LF not after a CR).
-const ENDINGS_WORK: u8 = 1;
-/// A block has a line starting with a dot (when dot-stuffing).
-const DOT_WORK: u8 = 2;
+/// Pairs checked side by side: each lane position keeps its own flag, so the
+/// compiler keeps them in vector registers and merges them once per block.
+const LANES: usize = 128;
 
-/// What the byte pairs starting in `start..end` of `chunk` need ([`ENDINGS_WORK`],
-/// [`DOT_WORK`], or 0 for nothing); `end < chunk.len()`, so each pair's second byte
-/// exists. No early exit, so the loop compiles to vector instructions.
-fn block_work(chunk: &[u8], start: usize, end: usize, stuff: bool) -> u8 {
-    let (first, second) = (&chunk[start..end], &chunk[start + 1..end + 1]);
-    let dot = if stuff { b'.' } else { b'\n' }; // an LF after an LF is flagged anyway
-    let pair_work = |(e, d): (u8, u8), (&a, &b): (&u8, &u8)| {
-        (
-            e | u8::from((a == b'\r') != (b == b'\n')),
-            d | (u8::from(a == b'\n') & u8::from(b == dot)),
-        )
-    };
-    // Fixed-size lanes of 32 pairs, then the rest: the shape vectorises best.
-    let lanes = first.chunks_exact(32).zip(second.chunks_exact(32));
-    let (mut endings, mut dots) = (0, 0);
-    for (a, b) in lanes {
-        let (e, d) = a.iter().zip(b).fold((0u8, 0u8), pair_work);
-        (endings, dots) = (endings | e, dots | d);
+/// Whether the pair (`a`, `b`) is a line ending that needs work: a CR not followed by
+/// LF, or an LF not after a CR. All ones if so (what a vector compare gives), else 0.
+fn bad_pair(a: u8, b: u8) -> u8 {
+    u8::from((a == b'\r') != (b == b'\n')).wrapping_neg()
+}
+
+/// Whether a byte pair of `w` (each byte but the last, with the next one) is a
+/// [`bad_pair`]: groups of [`LANES`] pairs, then of [`SHORT_LANES`] (the end of a
+/// chunk, a short chunk), then one by one. No early exit, so the loops compile to
+/// vector instructions (about 0.4 instructions a byte with SSE2). Saying `true` for a
+/// plain block only sends it to the exact walk, which gives the same bytes: mutants
+/// that over-report (`true`, a `bad_pair` always all ones) are equivalent.
+fn endings_work(w: &[u8]) -> bool {
+    let (first, second) = (&w[..w.len() - 1], &w[1..]);
+    let (wide, n) = lanes_work::<LANES>(first, second);
+    let (short, m) = lanes_work::<SHORT_LANES>(&first[n..], &second[n..]);
+    let rest = first[n + m..].iter().zip(&second[n + m..]);
+    let rest = rest.fold(0, |acc, (&a, &b)| acc | bad_pair(a, b));
+    (wide | short | rest) != 0
+}
+
+/// Lanes for what is left after the groups of [`LANES`].
+const SHORT_LANES: usize = 16;
+
+/// The [`bad_pair`]s of (`first[i]`, `second[i]`) merged, over the whole groups of `N`
+/// pairs at their start; and how many pairs that was. (Answering `(0, 0)` is an
+/// equivalent mutant: the pairs one by one then cover them all, only slower.)
+fn lanes_work<const N: usize>(first: &[u8], second: &[u8]) -> (u8, usize) {
+    let mut lanes = [0u8; N];
+    for (a, b) in first.chunks_exact(N).zip(second.chunks_exact(N)) {
+        let (a, b): (&[u8; N], &[u8; N]) = (a.try_into().unwrap(), b.try_into().unwrap());
+        lanes = core::array::from_fn(|i| lanes[i] | bad_pair(a[i], b[i]));
     }
-    let tail = first.len() - first.len() % 32;
-    let (e, d) = first[tail..]
-        .iter()
-        .zip(&second[tail..])
-        .fold((0, 0), pair_work);
-    // Added, not or-ed: the two flags never share a bit, and a sum leaves no
-    // equivalent mutant.
-    ((endings | e) != 0) as u8 * ENDINGS_WORK + ((dots | d) != 0) as u8 * DOT_WORK
+    let merged = lanes.iter().fold(0, |acc, &l| acc | l);
+    (merged, first.len() - first.len() % N)
+}
+
+/// Where the fast path's plain run from `pos` (`pos` before the last index of `chunk`)
+/// ends: the start of the first block of [`PLAIN_BLOCK`] pairs, counted from `pos`,
+/// whose line endings need work, or the last index if none does. Every pair
+/// starting before the answer is well formed.
+fn plain_until(chunk: &[u8], mut pos: usize) -> usize {
+    let last = chunk.len() - 1;
+    while pos < last {
+        let end = (pos + PLAIN_BLOCK).min(last);
+        if endings_work(&chunk[pos..=end]) {
+            return pos;
+        }
+        pos = end;
+    }
+    last
+}
+
+/// Dots that start no line, found by [`DotLines`] before it changes method.
+const SPARSE_MISSES: usize = 8;
+
+/// The dots of `hay` just after an LF (lines starting with a dot, RFC 5321 §4.5.2),
+/// as ascending offsets into `hay`, whose first byte is not an LF. Dots are looked
+/// for with `memchr` first, the fastest search there is when dots are rare (as in
+/// base64); once [`SPARSE_MISSES`] of them start no line (prose), the rest goes to
+/// `memmem` for the pair "\n.", whose speed does not depend on how many dots there
+/// are. Either way finds the same dots: when the switch happens changes only the
+/// speed, so mutants of the `misses` count and its comparison are equivalent.
+struct DotLines<'h> {
+    hay: &'h [u8],
+    /// Where the search goes on; the byte before it is never an LF with a dot after
+    /// it not yet found. (A dot at 0 has no LF before it in `hay`.)
+    at: usize,
+    /// Dots found so far that start no line.
+    misses: usize,
+    /// The `memmem` search, once started, and the offset it started at.
+    dense: Option<(usize, memchr::memmem::FindIter<'h, 'static>)>,
+}
+
+impl<'h> DotLines<'h> {
+    /// A search of all of `hay`.
+    fn new(hay: &'h [u8]) -> DotLines<'h> {
+        DotLines {
+            hay,
+            at: 1,
+            misses: 0,
+            dense: None,
+        }
+    }
+}
+
+impl Iterator for DotLines<'_> {
+    type Item = usize;
+
+    fn next(&mut self) -> Option<usize> {
+        while self.dense.is_none() {
+            if self.misses == SPARSE_MISSES {
+                // `at` is just after a dot, not an LF: no pair is cut.
+                let rest = memchr::memmem::find_iter(&self.hay[self.at..], b"\n.");
+                self.dense = Some((self.at, rest));
+                break;
+            }
+            let dot = self.at + memchr::memchr(b'.', self.hay.get(self.at..)?)?;
+            self.at = dot + 1;
+            if self.hay[dot - 1] == b'\n' {
+                return Some(dot);
+            }
+            self.misses += 1;
+        }
+        let (base, lfs) = self.dense.as_mut()?;
+        lfs.next().map(|lf| *base + lf + 1)
+    }
 }
 
 /// Where the fast pass may resume after the exact walk took a block ending at `end`:
@@ -149,15 +230,15 @@ impl Lines {
     }
 
     /// The fast path (replacing it with `None` is an equivalent mutant: the exact walk
-    /// gives the same bytes, only slower): a chunk is checked in blocks of
-    /// [`PLAIN_BLOCK`] bytes by a
-    /// branch-free pass (which the compiler vectorises) that finds no work in text
-    /// whose lines all end in CRLF and do not start with a dot. A plain block is left
-    /// in the span being passed through uncopied; a block with work goes to the exact
-    /// [`walk`](Lines::walk) up to the next line end, and the fast pass resumes there.
-    /// `None` (nothing pushed, state unchanged) sends the chunk to the exact walk
-    /// whole: a CR held from the previous chunk, an LF first, or under `Reject` any
-    /// block with work, so that a refused chunk pushes nothing.
+    /// gives the same bytes, only slower): a chunk's line endings are checked in
+    /// blocks of [`PLAIN_BLOCK`] pairs by a branch-free pass (which the compiler
+    /// vectorises), and the run of blocks whose lines all end in CRLF stays in the
+    /// span being passed through uncopied, cut only to double the dots that
+    /// [`DotLines`] finds at its line starts. A block with bad endings goes to the
+    /// exact [`walk`](Lines::walk) up to the next line end, and the fast pass resumes
+    /// there. `None` (nothing pushed, state unchanged) sends the chunk to the exact
+    /// walk whole: a CR held from the previous chunk, an LF first, or under `Reject`
+    /// any block with bad endings, so that a refused chunk pushes nothing.
     fn walk_crlf(
         &mut self,
         chunk: &Bytes,
@@ -179,23 +260,22 @@ impl Lines {
         }
         let (mut span, mut pos) = (0, 0);
         while pos + 1 < len {
-            let end = (pos + PLAIN_BLOCK).min(len - 1);
-            let work = block_work(chunk, pos, end, stuff);
-            if work & ENDINGS_WORK == 0 {
-                if work == DOT_WORK {
-                    // Well-formed lines, some starting with a dot: double each one.
-                    let lfs = memchr::memchr_iter(b'\n', &chunk[pos..end]);
-                    for dot in lfs.map(|lf| pos + lf + 1).filter(|&d| chunk[d] == b'.') {
-                        out.push_back(chunk.slice(span..dot));
-                        out.push_back(DOT);
-                        pushed += dot - span + 1;
-                        span = dot;
-                        doubled = Some(dot);
-                    }
-                }
-                pos = end;
-                continue;
+            let work = plain_until(chunk, pos);
+            // Well-formed lines up to `work`, some starting with a dot: double each
+            // (RFC 5321 §4.5.2).
+            let dots = DotLines::new(if stuff { &chunk[pos..=work] } else { &[] });
+            for dot in dots.map(|d| pos + d) {
+                out.push_back(chunk.slice(span..dot));
+                out.push_back(DOT);
+                pushed += dot - span + 1;
+                span = dot;
+                doubled = Some(dot);
             }
+            pos = work;
+            if pos + 1 == len {
+                break;
+            }
+            let end = (pos + PLAIN_BLOCK).min(len - 1);
             if self.policy == LineEndings::Reject {
                 out.truncate(before);
                 return None;
@@ -637,6 +717,144 @@ mod tests {
         BdatEncoder::frame(42, true, &mut frame);
         BdatEncoder::frame(7, false, &mut frame);
         assert_eq!(frame, b"BDAT 42 LAST\r\nBDAT 7\r\n");
+    }
+
+    /// What DATA must send for `body`, byte by byte: normalised line endings, a final
+    /// CRLF, each line's leading dot doubled, then the terminator.
+    fn reference_data(body: &[u8]) -> Vec<u8> {
+        let mut text = normalise(body);
+        if !text.is_empty() && !text.ends_with(b"\r\n") {
+            text.extend_from_slice(b"\r\n");
+        }
+        let mut out = Vec::new();
+        let mut line_start = true;
+        for &b in &text {
+            if line_start && b == b'.' {
+                out.push(b'.');
+            }
+            out.push(b);
+            line_start = b == b'\n';
+        }
+        out.extend_from_slice(b".\r\n");
+        out
+    }
+
+    /// Under `Reject`, where the first bare CR or LF of `body` (one chunk) is.
+    fn reference_bare(body: &[u8]) -> Option<usize> {
+        (0..body.len()).find(|&i| match body[i] {
+            b'\r' => body.get(i + 1).is_some_and(|&b| b != b'\n'),
+            b'\n' => i == 0 || body[i - 1] != b'\r',
+            _ => false,
+        })
+    }
+
+    /// Encodes `body` whole and split at `cut` under DATA, BDAT and `Reject`, and
+    /// compares each with the byte-by-byte references.
+    fn check_against_reference(body: &[u8], cut: usize) {
+        let want = reference_data(body);
+        assert_eq!(d(&[body]), want, "DATA whole, {body:?}");
+        assert_eq!(d(&[&body[..cut], &body[cut..]]), want, "DATA cut at {cut}");
+        let mut bdat = BdatEncoder::new(LineEndings::Normalize, false);
+        let mut out = VecDeque::new();
+        bdat.encode(Bytes::copy_from_slice(body), &mut out).unwrap();
+        bdat.finish(&mut out);
+        let wire: Vec<u8> = out.iter().flat_map(|b| b.iter().copied()).collect();
+        let mut text = normalise(body);
+        if !text.is_empty() && !text.ends_with(b"\r\n") {
+            text.extend_from_slice(b"\r\n");
+        }
+        assert_eq!(wire, text, "BDAT, {body:?}");
+        let rejected = data(&[body], LineEndings::Reject).err();
+        let offset = reference_bare(body).map(|offset| DataError::BareLineEnding { offset });
+        assert_eq!(rejected, offset, "Reject, {body:?}");
+    }
+
+    /// Well-formed 76-byte lines, `len` bytes of them (`len` a multiple of 76).
+    fn clean_lines(len: usize) -> Vec<u8> {
+        let line = [&b"y".repeat(74)[..], b"\r\n"].concat();
+        line.repeat(len / 76)
+    }
+
+    #[test]
+    fn line_endings_at_block_and_lane_edges() {
+        // Each event written over clean text at offsets around the pair check's lane
+        // edges and block edges (blocks counted from the chunk start).
+        let events: [&[u8]; 8] = [
+            b"\n",
+            b"\r",
+            b"\r\n",
+            b"\r\n.",
+            b"\n.",
+            b"\r\r\n",
+            b"\r\n\r\n",
+            b"\r\n\n",
+        ];
+        let base = clean_lines(76 * (2 * PLAIN_BLOCK / 76 + 2));
+        let edges = [0, LANES, 4 * LANES, PLAIN_BLOCK, 2 * PLAIN_BLOCK];
+        for at in edges
+            .into_iter()
+            .flat_map(|edge| edge.saturating_sub(9)..edge + 9)
+        {
+            for ev in events {
+                let mut body = base.clone();
+                body[at..at + ev.len()].copy_from_slice(ev);
+                check_against_reference(&body, at + 1);
+            }
+        }
+        // A block of nothing but line ends, and one of bare LFs.
+        check_against_reference(&b"\r\n".repeat(1500), 1024);
+        check_against_reference(&b"\n".repeat(1500), 1024);
+    }
+
+    #[test]
+    fn two_bad_endings_in_one_block_are_both_seen() {
+        // Two bare LFs in the same lane, in different lanes, of wide lanes, short
+        // lanes or the pairs one by one, or in two of those: no way of merging the
+        // pair flags may let one cancel the other.
+        let base = clean_lines(76 * (2 * LANES / 76 + 1)); // 2 lanes' worth, then a tail
+        assert!(base.len() < PLAIN_BLOCK);
+        // Pairs 0..2 * LANES in wide lanes, then 2 * SHORT_LANES in short ones, then 15
+        // one by one.
+        let short = 2 * LANES;
+        let rest = short + 2 * SHORT_LANES;
+        assert_eq!(base.len() - 1 - rest, 15);
+        for (i, j) in [
+            (10, 10 + LANES),
+            (10, 20),
+            (short + 4, short + 4 + SHORT_LANES),
+            (short + 4, short + 14),
+            (10, short + 4),
+            (rest + 1, rest + 8),
+            (short + 4, rest + 8),
+            (0, LANES),
+        ] {
+            let mut body = base.clone();
+            body[i + 1] = b'\n';
+            body[j + 1] = b'\n';
+            check_against_reference(&body, 1);
+            assert_eq!(
+                data(&[&body], LineEndings::Reject),
+                Err(DataError::BareLineEnding { offset: i + 1 })
+            );
+        }
+    }
+
+    #[test]
+    fn dotted_lines_among_many_other_dots() {
+        // Dots that start no line, more than enough to change the search's method,
+        // with dotted lines before, at and after the switch.
+        for misses in 0..20 {
+            let mut body = b"a".to_vec();
+            body.extend_from_slice(&b".".repeat(misses));
+            body.extend_from_slice(b"\r\n.b\r\n");
+            for _ in 0..misses {
+                body.extend_from_slice(b"c.d\r\n..\r\n");
+            }
+            body.extend_from_slice(b".\r\n.");
+            check_against_reference(&body, body.len() / 2);
+            // A dot for ".b", each "..", "." and the last "."; a CRLF; ".\r\n".
+            assert_eq!(d(&[&body]).len(), body.len() + 1 + misses + 2 + 2 + 3);
+        }
     }
 
     /// The reference decoder: split on CRLF, stop at the lone ".", strip one leading dot.
