@@ -21,6 +21,8 @@ pub struct Connection {
     pub(crate) stream: Option<Box<dyn Stream>>,
     pub(crate) client: Client,
     pub(crate) epoch: StdInstant,
+    /// The clock's last reading (see [`Connection::recent`]).
+    pub(crate) last_now: Instant,
     pub(crate) upgrade: Option<TlsUpgrade>,
     pub(crate) trace: Option<TraceHook>,
     pub(crate) read_buf: Box<[u8]>,
@@ -64,6 +66,7 @@ impl Connection {
             stream: Some(stream),
             client,
             epoch: StdInstant::now(),
+            last_now: Instant::ZERO,
             upgrade,
             trace,
             read_buf: vec![0; READ_BUFFER].into_boxed_slice(),
@@ -184,9 +187,22 @@ impl Connection {
         }
     }
 
-    pub(crate) fn now(&self) -> Instant {
+    /// The clock now, remembered for [`recent`](Connection::recent). Read after
+    /// every call that may block (a read, a write, a handshake) and at the start of
+    /// each request.
+    pub(crate) fn now(&mut self) -> Instant {
         let nanos = self.epoch.elapsed().as_nanos();
-        Instant::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+        self.last_now = Instant::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX));
+        self.last_now
+    }
+
+    /// The clock as last read by [`now`](Connection::now): at most the few
+    /// microseconds of work since the last call that may block old, which moves a
+    /// deadline by as much. For what does not wait (handing the engine body bytes,
+    /// arming a socket timeout), so that a message costs a few clock reads, not one
+    /// per step.
+    pub(crate) fn recent(&self) -> Instant {
+        self.last_now
     }
 }
 

@@ -125,6 +125,7 @@ impl Connection {
                 (Some(p), _) => Some(p),
                 (None, Some(reader)) => {
                     let (chunk, eof) = self.read_body(&mut **reader, cap)?;
+                    self.now(); // the caller's reader may have blocked
                     if eof {
                         b.reader = None; // no read after the end was seen
                     }
@@ -133,12 +134,12 @@ impl Connection {
                 (None, None) => None,
             };
             let Some(chunk) = next else {
-                let now = self.now();
+                let now = self.recent();
                 self.client.end_body(now)?;
                 b.wanted = false;
                 return Ok(());
             };
-            let now = self.now();
+            let now = self.recent();
             let taken = self.client.body(now, chunk.clone())?;
             if taken < chunk.len() {
                 b.pending = Some(chunk.slice(taken..));
@@ -181,7 +182,7 @@ impl Connection {
 
     /// Time left until the engine's next deadline (`None`: no deadline runs).
     fn until_deadline(&self) -> Option<Duration> {
-        let now = self.now();
+        let now = self.recent();
         self.client
             .poll_timeout()
             .map(|t| Duration::from_nanos(t.as_nanos().saturating_sub(now.as_nanos())))
@@ -286,7 +287,7 @@ impl Connection {
     /// The socket failed: the engine hears of a lost connection (every recipient
     /// still open gets its outcome), and the cause is kept for the caller.
     fn lost(&mut self, e: io::Error) {
-        let now = self.now();
+        let now = self.recent();
         self.io_error = Some(e);
         self.client.receive_eof(now);
     }
@@ -295,7 +296,7 @@ impl Connection {
     /// recipient gets its outcome) and the stream is dropped unwritten, so the server
     /// never sees the end of a message that was not all sent.
     fn abandon(&mut self) {
-        let now = self.now();
+        let now = self.recent();
         self.client.receive_eof(now);
         while self.client.poll_event().is_some() {}
         self.stream = None;
@@ -304,7 +305,7 @@ impl Connection {
 
     /// After `Closed`: write what is still queued (a best-effort QUIT), ignoring errors.
     fn flush_best_effort(&mut self) {
-        let now = self.now();
+        let now = self.recent();
         let Some(stream) = self.stream.as_mut() else {
             return;
         };

@@ -417,7 +417,12 @@ fn check_local_part(local: &str) -> Result<(), AddressError> {
                 "empty atom (leading, trailing or double dot)",
             ));
         }
-        if !atom.chars().all(is_atext) {
+        let atext = if atom.is_ascii() {
+            atom.bytes().all(is_ascii_atext)
+        } else {
+            atom.chars().all(is_atext)
+        };
+        if !atext {
             return Err(AddressError::BadLocalPart(
                 "character not allowed in an atom",
             ));
@@ -458,32 +463,35 @@ fn check_quoted(inner: &str) -> Result<(), AddressError> {
 /// character: every address of every message goes through here).
 fn is_atext(c: char) -> bool {
     match u8::try_from(c) {
-        Ok(b) if b.is_ascii() => {
-            b.is_ascii_alphanumeric()
-                || matches!(
-                    b,
-                    b'!' | b'#'
-                        | b'$'
-                        | b'%'
-                        | b'&'
-                        | b'\''
-                        | b'*'
-                        | b'+'
-                        | b'-'
-                        | b'/'
-                        | b'='
-                        | b'?'
-                        | b'^'
-                        | b'_'
-                        | b'`'
-                        | b'{'
-                        | b'|'
-                        | b'}'
-                        | b'~'
-                )
-        }
+        Ok(b) if b.is_ascii() => is_ascii_atext(b),
         _ => !c.is_whitespace(),
     }
+}
+
+/// RFC 5322 atext for an ASCII byte: letters, digits and the specials listed there.
+fn is_ascii_atext(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'!' | b'#'
+                | b'$'
+                | b'%'
+                | b'&'
+                | b'\''
+                | b'*'
+                | b'+'
+                | b'-'
+                | b'/'
+                | b'='
+                | b'?'
+                | b'^'
+                | b'_'
+                | b'`'
+                | b'{'
+                | b'|'
+                | b'}'
+                | b'~'
+        )
 }
 
 /// RFC 5321 §4.1.2 sub-domain = Let-dig [Ldh-str], or a U-label (RFC 6531).
@@ -567,7 +575,8 @@ mod tests {
     fn labels_are_ldh_in_ascii_and_alphanumeric_beyond() {
         assert_eq!(check_label("a-0Z"), Ok(()));
         assert_eq!(check_label("bücher"), Ok(()));
-        for bad in ["a_b", "a.b", "a b", "ü_", "a+"] {
+        // A symbol is not a letter or digit in Unicode either.
+        for bad in ["a_b", "a.b", "a b", "ü_", "a+", "bü★", "ü\u{2003}"] {
             assert!(check_label(bad).is_err(), "{bad:?}");
         }
     }
