@@ -259,6 +259,8 @@ impl Lines {
             doubled = Some(0);
         }
         let (mut span, mut pos) = (0, 0);
+        // (Entering once more with `pos + 1 == len`, as `<=` or `pos * 1 < len` would,
+        // finds nothing and breaks below: equivalent mutants.)
         while pos + 1 < len {
             let work = plain_until(chunk, pos);
             // Well-formed lines up to `work`, some starting with a dot: double each
@@ -275,6 +277,10 @@ impl Lines {
             if pos + 1 == len {
                 break;
             }
+            // The bad block's end, where the exact walk looks for its resume point.
+            // Any `end` from `pos` to `len` gives the same bytes (the walk and the
+            // fast pass agree; a shorter walk only sends the fast pass over the block
+            // again): mutants of this line are equivalent.
             let end = (pos + PLAIN_BLOCK).min(len - 1);
             if self.policy == LineEndings::Reject {
                 out.truncate(before);
