@@ -471,7 +471,9 @@ impl ReplyParser {
             return None;
         }
         let code = parse_code(head)?;
-        // The text and its line end, when the text fits inline.
+        // The text and its line end, when the text fits inline. (A longer window
+        // finds longer texts, which `inline` declines; a shorter one declines texts
+        // that fit: mutants of its size are equivalent.)
         let window = &input[4..input.len().min(4 + INLINE_TEXT + 2)];
         let end = first_line_break_or_nul(window)?;
         let take = 4 + match (window[end], window.get(end + 1)) {
@@ -479,6 +481,8 @@ impl ReplyParser {
             (b'\r', Some(b'\n')) => end + 2,
             _ => return None, // a NUL or a bare CR: the general path reports it
         };
+        // Declining at the bounds too (`>=`) is equivalent: the buffering path then
+        // accepts the line, or refuses it with the exact error.
         if take > self.limits.max_line || take > self.limits.max_reply {
             return None;
         }
@@ -715,6 +719,31 @@ mod tests {
             lines(&one(b"250-a\n250 b\n", false).unwrap().unwrap()),
             vec!["a", "b"]
         );
+        // One-line replies, each taken exactly up to its line end, LF or CRLF.
+        let mut p = parser(true);
+        let mut input: &[u8] = b"250 2.1.0 ok\n550 5.1.1 no\r\n250 x\n";
+        for (code, text) in [(250, "2.1.0 ok"), (550, "5.1.1 no"), (250, "x")] {
+            let r = p.parse(&mut input).unwrap().unwrap();
+            assert_eq!((r.code, lines(&r)), (code, vec![text.to_string()]));
+        }
+        assert!(input.is_empty() && p.is_idle());
+    }
+
+    #[test]
+    fn enhanced_codes_take_one_to_three_digits_each() {
+        for (text, want) in [
+            ("5.1.1", (5, 1, 1)),
+            ("4.7.26", (4, 7, 26)),
+            ("2.60.0", (2, 60, 0)),
+            ("5.123.456", (5, 123, 456)),
+            ("4.999.908", (4, 999, 908)),
+        ] {
+            let code = EnhancedCode::parse(text).unwrap();
+            assert_eq!((code.class, code.subject, code.detail), want, "{text}");
+        }
+        for bad in ["5.1234.1", "5.1.1234", "5..1", "3.1.1", "5.1.", "5.1"] {
+            assert_eq!(EnhancedCode::parse(bad), None, "{bad}");
+        }
     }
 
     #[test]
@@ -855,7 +884,7 @@ mod tests {
             &'static [u8],
             Result<Vec<&'static str>, ReplyError>,
         );
-        let cases: [Case; 4] = [
+        let cases: [Case; 6] = [
             // "250 abcd\r\n" is exactly 10 bytes: accepted; one more is refused.
             (10, 20, b"250 abcd\r\n", Ok(vec!["abcd"])),
             (
@@ -863,6 +892,14 @@ mod tests {
                 20,
                 b"250 abcde\r\n",
                 Err(ReplyError::LineTooLong { limit: 10 }),
+            ),
+            // The same for the whole reply's bound, on a one-line reply.
+            (20, 10, b"250 abcd\r\n", Ok(vec!["abcd"])),
+            (
+                20,
+                10,
+                b"250 abcde\r\n",
+                Err(ReplyError::ReplyTooLong { limit: 10 }),
             ),
             // Two lines making exactly 20 bytes: accepted; 21 bytes are refused.
             (
