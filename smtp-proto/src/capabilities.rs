@@ -193,6 +193,9 @@ impl Capabilities {
         let text = reply.raw_text();
         let (domain, first_end) = first_line(text);
         let mut caps = Capabilities::with_domain(reply.shared_text(), domain);
+        // (Starting a line at the `\n` before it, or once more at the end, only reads
+        // an empty line: such mutants here and in `read_line`'s returns are
+        // equivalent.)
         let mut start = first_end + 1;
         while start < text.len() {
             start = caps.read_line(text, start);
@@ -246,7 +249,9 @@ impl Capabilities {
         };
         // Bytes throughout: keywords are ASCII, and only a line that is not UTF-8
         // needs the full check (it is skipped). `seen` holds every byte of the line
-        // that is not a known keyword's.
+        // that is not a known keyword's. (Checking more lines than needed, as `|` or
+        // `^` for `&` would, is only slower: equivalent. The parameters' scan may
+        // start at the cut byte itself, which is no LF: equivalent too.)
         if seen & HIGH != 0 && core::str::from_utf8(&text[start..end]).is_err() {
             return end + 1;
         }
@@ -492,6 +497,8 @@ fn decimal(params: &[u8]) -> Option<u64> {
         n = n.wrapping_mul(10).wrapping_add(u64::from(digit));
         len += 1;
     }
+    // Up to 19 digits cannot overflow; longer numbers are read again with checks
+    // (taking every length that way is only slower: an equivalent mutant).
     match len {
         0 => None,
         1..=19 => Some(n),
@@ -507,7 +514,8 @@ fn words(params: &[u8]) -> impl Iterator<Item = &[u8]> + Clone {
 }
 
 /// Where the line from `start` (before the text's end) starts once trimmed: past
-/// its leading blanks, which are rare, so one byte tells most of the time.
+/// its leading blanks, which are rare, so one byte tells most of the time (counting
+/// always is an equivalent mutant, only slower).
 fn skip_blanks(text: &[u8], start: usize) -> usize {
     let rest = &text[start..];
     match rest.first() {
@@ -524,6 +532,8 @@ fn is_blank(b: u8) -> bool {
 /// The server's name (the first word, when UTF-8) and the first line's end in `text`.
 /// RFC 5321 §4.1.1.1: the first line is the server's domain and a greeting.
 fn first_line(text: &[u8]) -> (Span, usize) {
+    // (Checking the name's UTF-8 when not needed, as `|` or `^` for `&` below would,
+    // and looking for the line end from the space itself, are equivalent mutants.)
     let (word_end, seen) = find(text, 0, |w| bytes_equal(w, b' ') | bytes_equal(w, b'\n'));
     let domain = if seen & HIGH == 0 || core::str::from_utf8(&text[..word_end]).is_ok() {
         Span::of(text, &text[..word_end])
@@ -546,6 +556,7 @@ const fn splat(b: u8) -> u64 {
 const HIGH: u64 = splat(0x80);
 
 /// The bytes of `bytes` (at most eight) as a word, the first one lowest, zeros after.
+/// (The shifted word has a zero low byte, so `|` and `^` are the same there.)
 fn word_of(bytes: &[u8]) -> u64 {
     match bytes.first_chunk::<8>() {
         Some(b) => u64::from_le_bytes(*b),
@@ -563,7 +574,9 @@ fn tail_word(text: &[u8], n: usize) -> u64 {
 }
 
 /// The high bit set in the bytes of `w` equal to `b`, which is not zero. Exact for
-/// the lowest one: a false mark needs the borrow of a true one below it.
+/// the lowest one: a false mark needs the borrow of a true one below it. Only the
+/// lowest mark is read, and the lowest marks of two different bytes never share a
+/// lane, so `|` and `^` between them find the same one.
 fn bytes_equal(w: u64, b: u8) -> u64 {
     let x = w ^ splat(b);
     x.wrapping_sub(splat(1)) & !x & HIGH
@@ -732,6 +745,10 @@ impl Keyword {
     /// ends, when a SP, `=`, `\n` or the text's end follows it: where [`find`] would
     /// cut the line, found without a scan. By the first byte (bit 5 ignored, the
     /// comparison is exact), then one comparison per keyword with that first byte.
+    ///
+    /// (Answering `None`, for one first byte or all, is an equivalent mutant: the
+    /// line scan and [`Keyword::of`] then find the same keyword, only slower. So is an
+    /// end computed wrongly, which can only fail to match.)
     fn at(text: &[u8], from: usize) -> Option<(Keyword, usize)> {
         match text.get(from)? | 0x20 {
             b's' => prefix(text, from, &[STARTTLS, SMTPUTF8, SIZE]),
@@ -1052,6 +1069,53 @@ mod tests {
             Limits::parse(&pairs(MAX_LIMITS_PARAMS)).map(|l| l.params.len()),
             Some(MAX_LIMITS_PARAMS)
         );
+    }
+
+    /// Capabilities of an EHLO reply whose keyword lines are `lines` (raw bytes).
+    fn caps_of_wire(lines: &[&[u8]]) -> Capabilities {
+        let mut wire = b"250-mx".to_vec();
+        for line in lines {
+            wire.extend_from_slice(b"\r\n250-");
+            wire.extend_from_slice(line);
+        }
+        wire.extend_from_slice(b"\r\n250 PIPELINING\r\n");
+        let mut p = crate::reply::ReplyParser::new(crate::reply::ReplyLimits::default());
+        let r = p.parse(&mut &wire[..]).unwrap().unwrap();
+        Capabilities::parse(&r).unwrap()
+    }
+
+    #[test]
+    fn non_utf8_bytes_in_every_lane_of_several_words_are_still_seen() {
+        // The scan merges the words it reads (keyword, then parameters) to learn
+        // whether any byte is not ASCII: the high bits of eight such bytes in each
+        // of two words must not cancel out, whether the words are of the keyword or
+        // of keyword and parameters.
+        let high = [0xffu8; 8];
+        let two_words = [&high[..], &high].concat();
+        let split = [&high[..], b" ", &high].concat();
+        let c = caps_of_wire(&[&two_words, &split, b"X-OK"]);
+        assert!(c.pipelining);
+        assert_eq!(c.other().collect::<Vec<_>>(), [("X-OK", "")]);
+    }
+
+    #[test]
+    fn known_keywords_with_trailing_blanks_are_known() {
+        // A keyword followed by a tab is found by the line scan, not at the line
+        // start, and then recognised by its length and words.
+        let c = caps_of_wire(&[
+            b"DELIVERBY\t",
+            b"DSN\t",
+            b"SIZE\t",
+            b"LIMITS\t",
+            b"STARTTLS\t",
+            b"BINARYMIME\t",
+            b"MT-PRIORITY\t",
+            b"FUTURERELEASE\t",
+            b"ENHANCEDSTATUSCODES\t",
+        ]);
+        assert!(c.deliverby && c.dsn && c.size_advertised && c.limits.is_some());
+        assert!(c.starttls && c.binarymime && c.mt_priority && c.futurerelease);
+        assert!(c.enhanced_status_codes && c.other().next().is_none());
     }
 
     #[test]
