@@ -194,7 +194,16 @@ pub fn rate_rows(
         let Some(o) = find(points, ours, server, size) else {
             continue;
         };
-        let name = format!("msgs/s, {} msgs, one connection, {what}", size_name(size));
+        // Which of our drivers, by its crate name (`smtp-engine smtp-io-std (BDAT)`
+        // is shown as `smtp-io-std`).
+        let driver = ours
+            .split(' ')
+            .find(|w| w.starts_with("smtp-io-"))
+            .unwrap_or(ours);
+        let name = format!(
+            "msgs/s, {} msgs, one connection, {what}, {driver}",
+            size_name(size)
+        );
         for p in peers {
             let Some(pv) = find(points, p, server, size) else {
                 continue;
