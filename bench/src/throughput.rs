@@ -308,6 +308,23 @@ fn ours_std_op(var: &'static str, chunking: bool) -> Box<dyn FnMut()> {
     })
 }
 
+fn ours_tokio_op(var: &'static str, chunking: bool) -> Box<dyn FnMut()> {
+    let job = job_1k(var, chunking);
+    let rt = peers::runtime();
+    let mut c = rt
+        .block_on(
+            smtp_io_tokio::Connection::options(peers::ours::config(chunking))
+                .connect(job.addr, Duration::from_secs(5)),
+        )
+        .expect("connect");
+    Box::new(move || {
+        let d = rt
+            .block_on(c.send(peers::ours::envelope(), &job.msg[..]))
+            .expect("send");
+        assert!(d.all_accepted());
+    })
+}
+
 fn bare_op(var: &'static str, bdat: bool) -> Box<dyn FnMut()> {
     let mut b = peers::bare::Bare::open(&job_1k(var, bdat), bdat).expect("connect");
     Box::new(move || b.one().expect("bare send"))
@@ -327,6 +344,14 @@ pub fn ops() -> Vec<Op> {
         Op {
             id: "net-ours-std-bdat-1k",
             make: |_| ours_std_op(ENV_CHUNK_SINK, true),
+        },
+        Op {
+            id: "net-ours-tokio-data-1k",
+            make: |_| ours_tokio_op(ENV_DATA_SINK, false),
+        },
+        Op {
+            id: "net-ours-tokio-bdat-1k",
+            make: |_| ours_tokio_op(ENV_CHUNK_SINK, true),
         },
         Op {
             id: "net-bare-bdat-1k",

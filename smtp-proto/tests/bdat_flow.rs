@@ -5,40 +5,18 @@
 //! hand the body over in one piece.
 
 use bytes::Bytes;
-use smtp_proto::{
-    Client, Config, Envelope, Event, ForwardPath, Host, Instant, Recipient, ReversePath, TlsMode,
-    Trace,
-};
+mod common;
 
-const T0: Instant = Instant::ZERO;
+use common::{envelope, events, ready_with, take_output, T0};
+use smtp_proto::{Client, Config, Event, TlsMode, Trace};
 
-fn take_output(c: &mut Client) -> String {
-    let v = c.transmit().to_vec();
-    c.transmitted(T0, v.len());
-    String::from_utf8(v).unwrap()
-}
-
-fn events(c: &mut Client) -> Vec<Event> {
-    std::iter::from_fn(|| c.poll_event()).collect()
-}
-
-fn envelope() -> Envelope {
-    Envelope::new(
-        ReversePath::parse("a@example.org").unwrap(),
-        vec![Recipient::new(ForwardPath::parse("b@example.net").unwrap())],
-    )
-}
-
-/// A session after EHLO offering `caps`, with `config` adjusted by `tune`.
+/// A session after EHLO offering `caps`, without TLS, with `config` adjusted by
+/// `tune`.
 fn ready(caps: &str, tune: impl FnOnce(&mut Config)) -> Client {
-    let mut config = Config::new(Host::parse("client.example").unwrap());
-    config.tls = TlsMode::None;
-    tune(&mut config);
-    let mut c = Client::new(T0, config);
-    c.receive(T0, b"220 mx\r\n");
-    take_output(&mut c);
-    c.receive(T0, format!("250-mx\r\n{caps}250 OK\r\n").as_bytes());
-    events(&mut c);
+    let c = ready_with(caps, |config| {
+        config.tls = TlsMode::None;
+        tune(config);
+    });
     assert!(c.is_ready());
     c
 }

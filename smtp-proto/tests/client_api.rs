@@ -4,41 +4,20 @@
 
 use bytes::Bytes;
 use smtp_proto::sasl::{Mechanism, Plain, SaslError};
-use smtp_proto::{
-    Auth, Client, Config, Envelope, ErrorKind, Event, ForwardPath, Host, Instant, Recipient,
-    ReversePath, TlsInfo, TlsMode, Trace, UsageError,
-};
+mod common;
 
-const T0: Instant = Instant::ZERO;
+use common::{envelope, envelope_to, events, ready_with, take_output, T0};
+use smtp_proto::{
+    Auth, Client, Config, Envelope, ErrorKind, Event, Host, Instant, ReversePath, TlsInfo, TlsMode,
+    Trace, UsageError,
+};
 
 fn config() -> Config {
     Config::new(Host::parse("client.example").unwrap())
 }
 
-fn envelope() -> Envelope {
-    Envelope::new(
-        ReversePath::parse("a@example.org").unwrap(),
-        vec![Recipient::new(ForwardPath::parse("b@example.net").unwrap())],
-    )
-}
-
-fn take_output(c: &mut Client) -> String {
-    let v = c.transmit().to_vec();
-    c.transmitted(T0, v.len());
-    String::from_utf8(v).unwrap()
-}
-
-fn events(c: &mut Client) -> Vec<Event> {
-    std::iter::from_fn(|| c.poll_event()).collect()
-}
-
 fn ready(caps: &str) -> Client {
-    let mut c = Client::new(T0, config());
-    c.receive(T0, b"220 mx\r\n");
-    take_output(&mut c);
-    c.receive(T0, format!("250-mx\r\n{caps}250 OK\r\n").as_bytes());
-    events(&mut c);
-    c
+    ready_with(caps, |_| {})
 }
 
 #[test]
@@ -655,19 +634,11 @@ fn error_display_escapes_server_text() {
 
 #[test]
 fn a_transaction_keeps_its_reply_text_within_the_budget() {
-    let mut cfg = config();
-    cfg.tls = TlsMode::None;
-    cfg.max_transaction_reply_text = 10_000;
-    let mut c = Client::new(T0, cfg);
-    c.receive(T0, b"220 mx\r\n");
-    take_output(&mut c);
-    c.receive(T0, b"250-mx\r\n250 PIPELINING\r\n");
-    events(&mut c);
-    let rcpts = (0..20)
-        .map(|i| Recipient::new(ForwardPath::parse(&format!("r{i}@example.net")).unwrap()))
-        .collect();
-    let env = Envelope::new(ReversePath::parse("a@example.org").unwrap(), rcpts);
-    c.send(T0, env).unwrap();
+    let mut c = ready_with("250-PIPELINING\r\n", |cfg| {
+        cfg.tls = TlsMode::None;
+        cfg.max_transaction_reply_text = 10_000;
+    });
+    c.send(T0, envelope_to(20)).unwrap();
     take_output(&mut c);
     let long = format!("550 {}\r\n", "x".repeat(3000));
     let mut wire = b"250 ok\r\n".to_vec();

@@ -4,40 +4,17 @@
 //! every field of the final error.
 
 use bytes::Bytes;
-use smtp_proto::{
-    Client, Config, Envelope, Error, Event, ForwardPath, Host, Instant, Recipient, ReversePath,
-    TlsMode,
-};
+mod common;
 
-const T0: Instant = Instant::ZERO;
-
-fn take_output(c: &mut Client) -> String {
-    let v = c.transmit().to_vec();
-    c.transmitted(T0, v.len());
-    String::from_utf8(v).unwrap()
-}
-
-fn events(c: &mut Client) -> Vec<Event> {
-    std::iter::from_fn(|| c.poll_event()).collect()
-}
-
-fn envelope(rcpts: usize) -> Envelope {
-    let to = (0..rcpts)
-        .map(|i| Recipient::new(ForwardPath::parse(&format!("r{i}@example.net")).unwrap()))
-        .collect();
-    Envelope::new(ReversePath::parse("a@example.org").unwrap(), to)
-}
+use common::{envelope_to as envelope, events, ready_with, take_output, T0};
+use smtp_proto::{Client, Error, Event, TlsMode};
 
 /// A session after the hello with `caps` offered; `lmtp` speaks LHLO.
 fn ready(caps: &str, lmtp: bool) -> Client {
-    let mut config = Config::new(Host::parse("client.example").unwrap());
-    config.tls = TlsMode::None;
-    config.lmtp = lmtp;
-    let mut c = Client::new(T0, config);
-    c.receive(T0, b"220 mx\r\n");
-    take_output(&mut c);
-    c.receive(T0, format!("250-mx\r\n{caps}250 OK\r\n").as_bytes());
-    events(&mut c);
+    let c = ready_with(caps, |config| {
+        config.tls = TlsMode::None;
+        config.lmtp = lmtp;
+    });
     assert!(c.is_ready());
     c
 }
