@@ -64,7 +64,11 @@ impl Connection {
         sink: &mut dyn FnMut(&Event) -> bool,
     ) -> Result<(), DriverError> {
         loop {
-            while let Some(event) = self.client.poll_event() {
+            while let Some(mut event) = self.client.poll_event() {
+                // A socket error was the end, not the server closing: say so.
+                if let Some(e) = &self.io_error {
+                    event.relabel_lost_connection(e);
+                }
                 sink(&event);
                 self.on_event(&event, body.as_mut())?;
             }

@@ -514,3 +514,83 @@ fn a_failing_body_reader_drops_the_connection_without_ending_the_data() {
         "the data was ended: {lines:?}"
     );
 }
+
+/// An in-memory stream: each read takes the next scripted answer (EOF once they
+/// run out), every write is kept.
+struct Scripted {
+    reads: std::collections::VecDeque<io::Result<&'static [u8]>>,
+    written: Arc<std::sync::Mutex<Vec<u8>>>,
+}
+impl Scripted {
+    fn new(reads: Vec<io::Result<&'static [u8]>>) -> (Scripted, Arc<std::sync::Mutex<Vec<u8>>>) {
+        let written = Arc::default();
+        let stream = Scripted {
+            reads: reads.into(),
+            written: Arc::clone(&written),
+        };
+        (stream, written)
+    }
+}
+impl Read for Scripted {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        // Past the script: the last answer again if it was an error, else EOF.
+        let next = match self.reads.pop_front() {
+            Some(Err(e)) => {
+                let again = io::Error::from(e.kind());
+                self.reads.push_front(Err(again));
+                Err(e)
+            }
+            other => other.unwrap_or(Ok(b"")),
+        }?;
+        buf[..next.len()].copy_from_slice(next);
+        Ok(next.len())
+    }
+}
+impl io::Write for Scripted {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.written.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+impl smtp_io_std::Stream for Scripted {
+    fn set_read_timeout(&mut self, _: Option<Duration>) -> io::Result<()> {
+        Ok(())
+    }
+    fn set_write_timeout(&mut self, _: Option<Duration>) -> io::Result<()> {
+        Ok(())
+    }
+    fn set_nonblocking(&mut self, _: bool) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_socket_error_is_the_callers_error_and_ends_the_session() {
+    let (stream, _) = Scripted::new(vec![
+        Ok(b"220 mx ESMTP\r\n"),
+        Ok(b"250-mx\r\n250 PIPELINING\r\n"),
+        Err(io::ErrorKind::ConnectionReset.into()),
+    ]);
+    let mut c = Connection::options(config()).open(stream).unwrap();
+    let d = c
+        .send_bytes(envelope(&["b@example.net"]), &b"hello\r\n"[..])
+        .unwrap();
+    // The engine heard of it: every recipient has its outcome, the session is over
+    // (not waiting for a reply), and the outcome says what happened.
+    assert!(c.client().is_closed(), "{:?}", c.client());
+    let error = d.result.as_ref().unwrap_err();
+    assert_eq!(error.kind, ErrorKind::Closed);
+    assert!(error.detail.starts_with("connection lost: "), "{error:?}");
+    assert!(d.recipients.iter().all(|r| r.is_err()), "{d:?}");
+}
+
+#[test]
+fn a_refused_greeting_still_gets_its_best_effort_quit() {
+    let (stream, written) = Scripted::new(vec![Ok(b"554 5.3.2 not now\r\n")]);
+    let err = Connection::options(config()).open(stream).unwrap_err();
+    assert!(matches!(err, DriverError::Session(_)), "{err:?}");
+    assert_eq!(&written.lock().unwrap()[..], b"QUIT\r\n");
+}

@@ -12,9 +12,7 @@ use std::pin::{pin, Pin};
 use std::task::{Context, Poll};
 
 use bytes::{BufMut, Bytes};
-use smtp_proto::{
-    DeliveryFold, Error, ErrorKind, Event, Reply, TlsFailure, TlsFailureKind, UsageError,
-};
+use smtp_proto::{DeliveryFold, Error, Event, Reply, TlsFailure, TlsFailureKind, UsageError};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 
 use crate::connection::Connection;
@@ -97,7 +95,7 @@ impl Connection {
         loop {
             while let Some(mut event) = self.client.poll_event() {
                 if let Some(e) = &out.lost {
-                    relabel(&mut event, e);
+                    event.relabel_lost_connection(e);
                 }
                 out.fold.on_event(&event);
                 match event {
@@ -422,20 +420,5 @@ impl Connection {
         let now = self.clock.now();
         self.client.receive_eof(now);
         while self.client.poll_event().is_some() {}
-    }
-}
-
-/// After a lost socket the engine reports "closed by the server"; say what
-/// actually happened.
-fn relabel(event: &mut Event, cause: &io::Error) {
-    let error = match event {
-        Event::RecipientRejected { error, .. }
-        | Event::TransactionFailed { error }
-        | Event::CommandFailed { error, .. }
-        | Event::Closed { error: Some(error) } => error,
-        _ => return,
-    };
-    if error.kind == ErrorKind::Closed && error.reply.is_none() {
-        error.detail = format!("connection lost: {cause}");
     }
 }

@@ -99,6 +99,26 @@ pub enum Event {
     Trace(Trace),
 }
 
+impl Event {
+    /// For drivers whose transport failed (a read or write error, not an orderly
+    /// close), after they told the engine with `Client::receive_eof`: the engine
+    /// words that as "connection closed by the server"; this rewrites the detail of a
+    /// failure it caused to `connection lost: {cause}`, so a caller learns what
+    /// happened. Failures carrying a server reply are left as they are.
+    pub fn relabel_lost_connection(&mut self, cause: &dyn core::fmt::Display) {
+        let error = match self {
+            Event::RecipientRejected { error, .. }
+            | Event::TransactionFailed { error }
+            | Event::CommandFailed { error, .. }
+            | Event::Closed { error: Some(error) } => error,
+            _ => return,
+        };
+        if error.kind == crate::error::ErrorKind::Closed && error.reply.is_none() {
+            error.detail = alloc::format!("connection lost: {cause}");
+        }
+    }
+}
+
 /// One traced exchange.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -112,4 +132,54 @@ pub enum Trace {
         /// Bytes of encoded data.
         bytes: u64,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    fn closed() -> Error {
+        Error::new(
+            ErrorKind::Closed,
+            false,
+            Some(Verb::Mail),
+            "connection closed by the server",
+        )
+    }
+
+    #[test]
+    fn only_failures_the_lost_transport_caused_are_relabelled() {
+        let cause = "connection reset by peer";
+        let mut failed = Event::TransactionFailed { error: closed() };
+        failed.relabel_lost_connection(&cause);
+        let Event::TransactionFailed { error } = &failed else {
+            unreachable!()
+        };
+        assert_eq!(error.detail, "connection lost: connection reset by peer");
+        for mut kept in [
+            // A server's own words stay.
+            Event::Closed {
+                error: Some(closed().with_reply(Reply::new(421, &["bye"]))),
+            },
+            // Another kind of failure stays.
+            Event::CommandFailed {
+                verb: Verb::Noop,
+                error: Error::new(ErrorKind::Timeout, false, Some(Verb::Noop), "timed out"),
+            },
+            Event::Closed { error: None },
+        ] {
+            let before = kept.clone();
+            kept.relabel_lost_connection(&cause);
+            assert_eq!(kept, before);
+        }
+        let mut rejected = Event::RecipientRejected {
+            index: 0,
+            error: closed(),
+        };
+        rejected.relabel_lost_connection(&cause);
+        assert!(
+            matches!(&rejected, Event::RecipientRejected { error, .. } if error.detail.starts_with("connection lost"))
+        );
+    }
 }
