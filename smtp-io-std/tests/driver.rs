@@ -420,52 +420,12 @@ fn bdat_chunks_follow_the_engine_not_the_reads() {
 
 #[test]
 fn a_chunking_flight_is_one_write() {
-    /// Counts write calls on a scripted in-memory stream.
-    struct Counting {
-        script: std::collections::VecDeque<&'static [u8]>,
-        writes: Arc<AtomicUsize>,
-    }
-    impl Read for Counting {
-        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-            let next = self.script.pop_front().unwrap_or(b"");
-            buf[..next.len()].copy_from_slice(next);
-            Ok(next.len())
-        }
-    }
-    impl io::Write for Counting {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.writes.fetch_add(1, Ordering::SeqCst);
-            Ok(buf.len())
-        }
-        fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
-            self.writes.fetch_add(1, Ordering::SeqCst);
-            Ok(bufs.iter().map(|b| b.len()).sum())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-    impl smtp_io_std::Stream for Counting {
-        fn set_read_timeout(&mut self, _: Option<Duration>) -> io::Result<()> {
-            Ok(())
-        }
-        fn set_write_timeout(&mut self, _: Option<Duration>) -> io::Result<()> {
-            Ok(())
-        }
-        fn set_nonblocking(&mut self, _: bool) -> io::Result<()> {
-            Ok(())
-        }
-    }
-    let writes = Arc::new(AtomicUsize::new(0));
-    let stream = Counting {
-        script: [
-            &b"220 mx ESMTP\r\n"[..],
-            b"250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n",
-            b"250 ok\r\n250 ok\r\n250 queued\r\n",
-        ]
-        .into(),
-        writes: writes.clone(),
-    };
+    let (stream, written) = Scripted::new(vec![
+        Ok(b"220 mx ESMTP\r\n"),
+        Ok(b"250-mx\r\n250-PIPELINING\r\n250 CHUNKING\r\n"),
+        Ok(b"250 ok\r\n250 ok\r\n250 queued\r\n"),
+    ]);
+    let writes = stream.writes.clone();
     let mut c = Connection::options(config()).open(stream).unwrap();
     assert_eq!(writes.swap(0, Ordering::SeqCst), 1, "EHLO");
     let d = c
@@ -477,6 +437,10 @@ fn a_chunking_flight_is_one_write() {
         1,
         "MAIL, RCPT and BDAT LAST with its data"
     );
+    assert!(written
+        .lock()
+        .unwrap()
+        .ends_with(b"BDAT 7 LAST\r\nhello\r\n"));
 }
 
 #[test]
@@ -516,10 +480,11 @@ fn a_failing_body_reader_drops_the_connection_without_ending_the_data() {
 }
 
 /// An in-memory stream: each read takes the next scripted answer (EOF once they
-/// run out), every write is kept.
+/// run out), every write is kept, and write calls are counted.
 struct Scripted {
     reads: std::collections::VecDeque<io::Result<&'static [u8]>>,
     written: Arc<std::sync::Mutex<Vec<u8>>>,
+    writes: Arc<AtomicUsize>,
 }
 impl Scripted {
     fn new(reads: Vec<io::Result<&'static [u8]>>) -> (Scripted, Arc<std::sync::Mutex<Vec<u8>>>) {
@@ -527,6 +492,7 @@ impl Scripted {
         let stream = Scripted {
             reads: reads.into(),
             written: Arc::clone(&written),
+            writes: Arc::default(),
         };
         (stream, written)
     }
@@ -548,8 +514,15 @@ impl Read for Scripted {
 }
 impl io::Write for Scripted {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
         self.written.lock().unwrap().extend_from_slice(buf);
         Ok(buf.len())
+    }
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        let mut written = self.written.lock().unwrap();
+        bufs.iter().for_each(|b| written.extend_from_slice(b));
+        Ok(bufs.iter().map(|b| b.len()).sum())
     }
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
