@@ -311,7 +311,10 @@ impl Connection {
                 return Ok((held, false));
             }
             // Room in steps, so a short body never reserves the whole capacity (256
-            // KiB by default) and a long one grows the buffer as it comes.
+            // KiB by default) and a long one grows the buffer as it comes. (Room is
+            // reserved only when none is left, and a reservation gives at least what
+            // was asked, so a read never holds more than `capacity`: a larger `room`,
+            // as `capacity + held` would give, is an equivalent mutant.)
             let room = (capacity - held).min(BODY_READ_STEP);
             // No zeroing: `read_buf` reads into spare capacity, taken only when there
             // is none left. Once the engine has written the previous chunks,

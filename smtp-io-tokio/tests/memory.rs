@@ -21,7 +21,8 @@ use thread_heap::live;
 #[global_allocator]
 static ALLOC: thread_heap::Counting = thread_heap::Counting;
 
-/// A Postfix-like server for one connection and one CHUNKING message, then QUIT.
+/// A Postfix-like server for one connection and one CHUNKING message (in any
+/// number of chunks), then QUIT.
 fn serve_one_message() -> (SocketAddr, JoinHandle<()>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
@@ -43,20 +44,33 @@ fn serve_one_message() -> (SocketAddr, JoinHandle<()>) {
         send("250 CHUNKING\r\n");
         expect(&mut reader, "MAIL");
         expect(&mut reader, "RCPT");
-        let bdat = expect(&mut reader, "BDAT");
-        let size: usize = bdat.split(' ').nth(1).unwrap().trim().parse().unwrap();
-        let mut data = vec![0; size];
-        reader.read_exact(&mut data).unwrap();
-        send("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n250 2.0.0 Ok: queued as 4ZXYZ1\r\n");
+        send("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n");
+        loop {
+            let bdat = expect(&mut reader, "BDAT");
+            let size: usize = bdat.split(' ').nth(1).unwrap().trim().parse().unwrap();
+            let mut data = vec![0; size];
+            reader.read_exact(&mut data).unwrap();
+            send("250 2.0.0 Ok: queued as 4ZXYZ1\r\n");
+            if bdat.trim_end().ends_with("LAST") {
+                break;
+            }
+        }
         expect(&mut reader, "QUIT");
         send("221 2.0.0 Bye\r\n");
     });
     (addr, server)
 }
 
+/// `Config::max_pending_body`'s default.
+const DEFAULT_PENDING: usize = 256 * 1024;
+
 /// Heap held by a connection after EHLO and after one message (with `body`, from a
 /// reader when `from_reader`, else as bytes), the body itself excluded.
-fn held_after_one_message(body: &[u8], from_reader: bool) -> (isize, isize) {
+fn held_after_one_message(
+    body: &[u8],
+    from_reader: bool,
+    max_pending_body: usize,
+) -> (isize, isize) {
     let (addr, server) = serve_one_message();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -76,6 +90,7 @@ fn held_after_one_message(body: &[u8], from_reader: bool) -> (isize, isize) {
         let start = live();
         let mut config = Config::new(Host::parse("client.example").unwrap());
         config.tls = TlsMode::None;
+        config.max_pending_body = max_pending_body;
         let mut c = Connection::options(config)
             .connect(addr, Duration::from_secs(10))
             .await
@@ -103,7 +118,8 @@ fn held_after_one_message(body: &[u8], from_reader: bool) -> (isize, isize) {
 
 #[test]
 fn an_idle_connection_holds_at_most_four_kib() {
-    let (after_open, after_send) = held_after_one_message(b"Subject: t\r\n\r\nHello.\r\n", false);
+    let (after_open, after_send) =
+        held_after_one_message(b"Subject: t\r\n\r\nHello.\r\n", false, DEFAULT_PENDING);
     println!(
         "idle connection: {after_open} B after EHLO, {after_send} B after a message, \
          {} B inline",
@@ -117,8 +133,19 @@ fn an_idle_connection_holds_at_most_four_kib() {
 #[test]
 fn a_short_body_from_a_reader_takes_a_short_read_buffer() {
     let body = [&b"Subject: t\r\n\r\n"[..], &[b'x'; 1000], b"\r\n"].concat();
-    let (_, held) = held_after_one_message(&body, true);
+    let (_, held) = held_after_one_message(&body, true, DEFAULT_PENDING);
     // Room is reserved 16 KiB at a time, not the engine's whole capacity at once.
     assert!(held > 16 * 1024, "{held} bytes: the read buffer is kept");
     assert!(held <= 16 * 1024 + 4096, "{held} bytes");
+}
+
+#[test]
+fn the_engines_budget_bounds_the_read_buffer_below_one_step() {
+    // With 2 KiB of body budget, a 10 KiB body is read 2 KiB at most at a time: the
+    // buffer never takes a whole 16 KiB step.
+    let body = [&b"Subject: t\r\n\r\n"[..], &[b'x'; 10_000], b"\r\n"].concat();
+    let (_, held) = held_after_one_message(&body, true, 2048);
+    // The idle connection's 4 KiB, and at most twice the budget for the buffer
+    // (growth rounds up), far from a 16 KiB step.
+    assert!(held <= 4096 + 2 * 2048, "{held} bytes");
 }
