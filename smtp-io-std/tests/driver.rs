@@ -567,3 +567,33 @@ fn a_refused_greeting_still_gets_its_best_effort_quit() {
     assert!(matches!(err, DriverError::Session(_)), "{err:?}");
     assert_eq!(&written.lock().unwrap()[..], b"QUIT\r\n");
 }
+
+#[test]
+fn deadlines_count_from_when_the_body_ends_not_from_an_old_clock_reading() {
+    // The driver reuses its last clock reading between calls that may block; after
+    // the connection idled longer than the final reply's timeout, that reading must
+    // still be fresh when the body ends, or the reply would time out at once.
+    let (addr, server) = peer::serve(|p| {
+        p.open(&["PIPELINING", "CHUNKING"]);
+        p.expect("MAIL");
+        p.expect("RCPT");
+        let l = p.expect("BDAT");
+        let size: usize = l.split(' ').nth(1).unwrap().parse().unwrap();
+        p.skip(size);
+        p.send("250 ok\r\n250 ok\r\n");
+        std::thread::sleep(Duration::from_millis(300));
+        p.send("250 queued\r\n");
+        p.expect("QUIT");
+        p.send("221 bye\r\n");
+    });
+    let mut cfg = config();
+    cfg.timeouts.data_term = Duration::from_millis(1000);
+    let mut c = Connection::options(cfg).connect(addr, T).unwrap();
+    std::thread::sleep(Duration::from_millis(1200));
+    let d = c
+        .send(envelope(&["b@example.net"]), &mut &b"hello\r\n"[..])
+        .unwrap();
+    assert!(d.all_accepted(), "{d:?}");
+    c.quit().unwrap();
+    server.join().unwrap();
+}
