@@ -13,6 +13,7 @@ use bytes::Bytes;
 use core::fmt;
 
 use crate::reply::Reply;
+use crate::swar::{equal_marks, tail_word, word_of, HIGH};
 
 /// Most `name=value` pairs accepted in one LIMITS keyword (RFC 9422 defines three).
 pub const MAX_LIMITS_PARAMS: usize = 16;
@@ -237,12 +238,12 @@ impl Capabilities {
         let (cut, seen) = match at {
             Some((_, cut)) => (cut, 0),
             None => find(text, from, |w| {
-                bytes_equal(w, b' ') | bytes_equal(w, b'=') | bytes_equal(w, b'\n')
+                equal_marks(w, b' ') | equal_marks(w, b'=') | equal_marks(w, b'\n')
             }),
         };
         let (end, seen) = match text.get(cut) {
             Some(b' ' | b'=') => {
-                let (end, more) = find(text, cut + 1, |w| bytes_equal(w, b'\n'));
+                let (end, more) = find(text, cut + 1, |w| equal_marks(w, b'\n'));
                 (end, seen | more)
             }
             _ => (cut, seen),
@@ -389,7 +390,7 @@ impl Capabilities {
     fn add_mechanisms(&mut self, text: &[u8], params: &[u8]) {
         let mut rest = params;
         while !rest.is_empty() {
-            let len = find(rest, 0, |w| bytes_equal(w, b' ')).0;
+            let len = find(rest, 0, |w| equal_marks(w, b' ')).0;
             if len > 0 {
                 self.add_mechanism(text, &rest[..len]);
             }
@@ -534,55 +535,20 @@ fn is_blank(b: u8) -> bool {
 fn first_line(text: &[u8]) -> (Span, usize) {
     // (Checking the name's UTF-8 when not needed, as `|` or `^` for `&` below would,
     // and looking for the line end from the space itself, are equivalent mutants.)
-    let (word_end, seen) = find(text, 0, |w| bytes_equal(w, b' ') | bytes_equal(w, b'\n'));
+    let (word_end, seen) = find(text, 0, |w| equal_marks(w, b' ') | equal_marks(w, b'\n'));
     let domain = if seen & HIGH == 0 || core::str::from_utf8(&text[..word_end]).is_ok() {
         Span::of(text, &text[..word_end])
     } else {
         Span::default()
     };
     let end = match text.get(word_end) {
-        Some(b' ') => find(text, word_end + 1, |w| bytes_equal(w, b'\n')).0,
+        Some(b' ') => find(text, word_end + 1, |w| equal_marks(w, b'\n')).0,
         _ => word_end,
     };
     (domain, end)
 }
 
-/// Eight copies of `b`, one per byte of a word.
-const fn splat(b: u8) -> u64 {
-    u64::from_le_bytes([b; 8])
-}
-
-/// The high bit of every byte: set in a word that holds a byte that is not ASCII.
-const HIGH: u64 = splat(0x80);
-
-/// The bytes of `bytes` (at most eight) as a word, the first one lowest, zeros after.
-/// (The shifted word has a zero low byte, so `|` and `^` are the same there.)
-fn word_of(bytes: &[u8]) -> u64 {
-    match bytes.first_chunk::<8>() {
-        Some(b) => u64::from_le_bytes(*b),
-        None => bytes.iter().rev().fold(0, |w, &b| (w << 8) | u64::from(b)),
-    }
-}
-
-/// The last `n` bytes of `text` (1 to 7) as a word, zeros after: one load of its
-/// last eight bytes, shifted, when `text` has eight.
-fn tail_word(text: &[u8], n: usize) -> u64 {
-    match text.last_chunk::<8>() {
-        Some(b) => u64::from_le_bytes(*b) >> (8 * (8 - n)),
-        None => word_of(&text[text.len() - n..]),
-    }
-}
-
-/// The high bit set in the bytes of `w` equal to `b`, which is not zero. Exact for
-/// the lowest one: a false mark needs the borrow of a true one below it. Only the
-/// lowest mark is read, and the lowest marks of two different bytes never share a
-/// lane, so `|` and `^` between them find the same one.
-fn bytes_equal(w: u64, b: u8) -> u64 {
-    let x = w ^ splat(b);
-    x.wrapping_sub(splat(1)) & !x & HIGH
-}
-
-/// The first byte at or after `from` that `marks` (built of [`bytes_equal`], so never
+/// The first byte at or after `from` that `marks` (built of [`equal_marks`], so never
 /// a zero past the end) flags, eight bytes at a time: its index (`text.len()` when
 /// none) and the OR of the words read, whose high bits are clear when every byte from
 /// `from` to that index is ASCII (bytes read past it may set them too).

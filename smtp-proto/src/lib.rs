@@ -169,6 +169,7 @@ mod reply_text;
 #[doc = include_str!("rules.md")]
 pub mod rules {}
 pub mod sasl;
+mod swar;
 pub mod time;
 pub mod tls;
 pub mod tlsrpt;

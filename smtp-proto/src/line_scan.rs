@@ -11,27 +11,7 @@
 /// Bytes scanned by words before `memchr3` takes over.
 const SHORT: usize = 64;
 
-/// Eight copies of one byte.
-const fn splat(b: u8) -> u64 {
-    u64::from_ne_bytes([b; 8])
-}
-
-/// The first byte of `word` (read little-endian, so lane 0 is the first byte) below
-/// `0x0e`, so possibly NUL, LF or CR. The subtraction borrows into a byte's high
-/// bit when the byte is below `0x0e`, or when a lower byte already borrowed: a
-/// false mark only ever sits above a true one, so the lowest mark is exact.
-#[inline(always)]
-fn first_low_byte(word: u64) -> Option<usize> {
-    let marks = word.wrapping_sub(splat(0x0e)) & !word & splat(0x80);
-    (marks != 0).then(|| marks.trailing_zeros() as usize / 8)
-}
-
-/// The first byte of `word` that is zero, by the same borrow as [`first_low_byte`].
-#[inline(always)]
-fn first_zero_byte(word: u64) -> Option<usize> {
-    let marks = word.wrapping_sub(splat(0x01)) & !word & splat(0x80);
-    (marks != 0).then(|| marks.trailing_zeros() as usize / 8)
-}
+use crate::swar::{below_marks, equal_marks, first_mark};
 
 /// The first LF in `b`, if any: where a line that arrives in pieces ends.
 #[inline]
@@ -40,7 +20,7 @@ pub(crate) fn first_lf(b: &[u8]) -> Option<usize> {
     let mut pos = 0;
     while let Some(word) = head.get(pos..pos + 8) {
         let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
-        if let Some(lane) = first_zero_byte(word ^ splat(b'\n')) {
+        if let Some(lane) = first_mark(equal_marks(word, b'\n')) {
             return Some(pos + lane);
         }
         pos += 8;
@@ -68,7 +48,8 @@ pub(crate) fn first_line_break_or_nul(b: &[u8]) -> Option<usize> {
     let mut pos = 0;
     while let Some(word) = head.get(pos..pos + 8) {
         let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
-        match first_low_byte(word) {
+        // Any byte below 0x0e may be LF, CR or NUL.
+        match first_mark(below_marks(word, 0x0e)) {
             Some(lane) if is_break(head[pos + lane]) => return Some(pos + lane),
             Some(lane) => pos += lane + 1, // a tab or the like: go on after it
             None => pos += 8,
@@ -87,31 +68,6 @@ mod tests {
     /// The plain answer: every byte looked at in turn.
     fn reference(b: &[u8]) -> Option<usize> {
         b.iter().position(|&x| matches!(x, b'\n' | b'\r' | 0))
-    }
-
-    #[test]
-    fn low_bytes_are_found_in_any_lane_and_only_those() {
-        for lane in 0..8 {
-            for byte in 0..=255u8 {
-                let mut word = [b'a'; 8];
-                word[lane] = byte;
-                let got = first_low_byte(u64::from_le_bytes(word));
-                assert_eq!(
-                    got,
-                    (byte < 0x0e).then_some(lane),
-                    "{byte:#x} in lane {lane}"
-                );
-            }
-        }
-        // Bytes at and above 0x80 borrow nothing (the high bit is masked by !word).
-        assert_eq!(first_low_byte(splat(0x8d)), None);
-        assert_eq!(first_low_byte(splat(0x0e)), None);
-        assert_eq!(first_low_byte(splat(0x0d)), Some(0));
-        // A borrow out of a low byte can mark the byte above it: the lowest counts.
-        assert_eq!(
-            first_low_byte(u64::from_le_bytes(*b"ab\x00\x0e\x01xyz")),
-            Some(2)
-        );
     }
 
     #[test]
@@ -144,22 +100,6 @@ mod tests {
                 (0..len).map(|i| [0x0b, 0x09, 0x8a, 0][i % 4]).collect();
             assert_eq!(first_lf(&plain), None, "{len}");
         }
-    }
-
-    #[test]
-    fn zero_bytes_are_found_in_any_lane_and_only_those() {
-        for lane in 0..8 {
-            for byte in 0..=255u8 {
-                let mut word = [0xff; 8];
-                word[lane] = byte;
-                let got = first_zero_byte(u64::from_le_bytes(word));
-                assert_eq!(got, (byte == 0).then_some(lane), "{byte:#x} in lane {lane}");
-            }
-        }
-        assert_eq!(
-            first_zero_byte(u64::from_le_bytes(*b"a\x01\x00\x00bcde")),
-            Some(2)
-        );
     }
 
     #[test]

@@ -6,6 +6,8 @@
 use bytes::Bytes;
 use core::ops::Deref;
 
+use crate::swar::{tail_word, word_of};
+
 /// Longest text kept inline: as much as fits beside the tag without making the text
 /// (and so a reply) larger than a shared buffer's handle.
 pub(crate) const INLINE_TEXT: usize = 23;
@@ -60,32 +62,11 @@ impl ReplyText {
 #[inline(always)]
 fn inline_bytes(text: &[u8]) -> [u8; INLINE_TEXT] {
     let n = text.len();
-    let load8 = |i: usize| u64::from_le_bytes(text[i..i + 8].try_into().unwrap_or_default());
-    let load4 = |i: usize| {
-        u64::from(u32::from_le_bytes(
-            text[i..i + 4].try_into().unwrap_or_default(),
-        ))
-    };
-    // The last `8 - gap` bytes of the word loaded at `n - 8`, moved to its start.
-    let tail = |gap: usize| {
-        if gap >= 8 {
-            0
-        } else {
-            load8(n - 8) >> (8 * gap)
-        }
-    };
-    // (Taking 4 to 7 bytes one by one too, as the last arm does, is only slower; and
-    // the shifted word has a zero low byte, so `|` and `^` are the same there:
-    // equivalent mutants.)
+    let load8 = |i: usize| word_of(&text[i..i + 8]);
     let (w0, w1, w2) = match n {
-        16.. => (load8(0), load8(8), tail(24 - n)),
-        8.. => (load8(0), tail(16 - n), 0),
-        4.. => (load4(0) | (load4(n - 4) << (8 * (n - 4))), 0, 0),
-        _ => (
-            text.iter().rev().fold(0, |w, &b| (w << 8) | u64::from(b)),
-            0,
-            0,
-        ),
+        16.. => (load8(0), load8(8), tail_word(text, n - 16)),
+        8.. => (load8(0), tail_word(text, n - 8), 0),
+        _ => (word_of(text), 0, 0),
     };
     let mut bytes = [0; INLINE_TEXT];
     bytes[..8].copy_from_slice(&w0.to_le_bytes());
